@@ -1,0 +1,139 @@
+"""Plain data that flows between the pipeline's stages.
+
+Every stage is a function from these records to these records, so each can be
+tested, cached or swapped without the others noticing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+#: The attributes Civility scores, in report order.
+ATTRIBUTES: tuple[str, ...] = (
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "insult",
+    "profanity",
+    "threat",
+    "sexually_explicit",
+    "dehumanization",
+    "spam",
+    "off_topic",
+)
+
+#: Attributes learned by the neural model (the rest come from rules and context).
+MODEL_ATTRIBUTES: tuple[str, ...] = ATTRIBUTES[:8]
+
+Action = Literal["publish", "review", "reject"]
+GroupCategory = Literal[
+    "nationality",
+    "ethnicity",
+    "religion",
+    "race",
+    "gender",
+    "sexual_orientation",
+    "disability",
+    "migrants",
+    "age",
+    "political",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One reader comment as it arrived."""
+
+    id: str
+    text: str
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A news page split into its parts.
+
+    ``confidence`` says how sure the reader is about the split (1.0 for
+    structured input, lower for heuristics on plain text).
+    """
+
+    article: str
+    comments: tuple[Comment, ...]
+    boilerplate: tuple[str, ...] = ()
+    title: str | None = None
+    confidence: float = 1.0
+    source_format: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Characters ``[start, end)`` of the ORIGINAL text that drove ``attribute``."""
+
+    start: int
+    end: int
+    attribute: str
+    text: str
+    score: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A group attacked or threatened by a comment (not merely mentioned)."""
+
+    group: str
+    category: str
+    mention: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Everything Civility concluded about one comment."""
+
+    id: str
+    text: str
+    attributes: dict[str, float]
+    targets: tuple[Target, ...]
+    spans: tuple[Span, ...]
+    decision: Action
+    reasons: tuple[str, ...]
+    model_version: str = ""
+
+    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
+        """The stable JSON contract of ``civility score`` (one output line)."""
+        out: dict[str, Any] = {"id": self.id}
+        if include_text:
+            out["text"] = self.text
+        out["attributes"] = {k: round(v, 4) for k, v in self.attributes.items()}
+        out["targets"] = [
+            {"group": t.group, "category": t.category, "mention": t.mention,
+             "start": t.start, "end": t.end}
+            for t in self.targets
+        ]
+        out["spans"] = [
+            {"start": s.start, "end": s.end, "attribute": s.attribute, "text": s.text,
+             "score": round(s.score, 4)}
+            for s in self.spans
+        ]
+        out["decision"] = self.decision
+        out["reasons"] = list(self.reasons)
+        if self.model_version:
+            out["model_version"] = self.model_version
+        return out
+
+
+@dataclass(slots=True)
+class ModelOutput:
+    """Raw output of the neural scorer for one text (before rules and policy)."""
+
+    scores: dict[str, float]
+    token_offsets: list[tuple[int, int]] = field(default_factory=list)
+    token_scores: list[float] = field(default_factory=list)
+    embedding: list[float] | None = None
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` re-exported so callers need not import dataclasses."""
+    return asdict(obj)
