@@ -1,0 +1,491 @@
+"""Publisher policy: turn scores and targets into publish / review / reject.
+
+The model only measures; a policy is where a publisher says what they will
+print. Policies are TOML files (see ``civility/policies/news.toml`` for the
+annotated default). The format:
+
+``name``, ``description``
+    Free text, shown in reasons and in ``civility policy show``.
+
+``extends = "news"``
+    Optional. Start from a packaged policy (by name) or another file (path
+    relative to this one): ``[thresholds.X]`` tables replace the base's table
+    for X, ``[[groups]]`` and ``[[words]]`` are appended to the base's rules.
+
+``[thresholds.<attribute>]`` with ``review`` and/or ``reject``
+    A score ``>= review`` holds the comment, ``>= reject`` rejects it. Either
+    key may be omitted (``off_topic`` usually has only ``review``); an
+    attribute without a table never decides anything on its own.
+
+``[[groups]]`` with ``category`` and/or ``group`` (string or list),
+``action`` (``review``/``reject``), ``min_score`` (default 0.5) and
+``attributes`` (default ``["identity_attack"]``)
+    Stricter handling when a comment attacks a named group: fires when a
+    target's category or group name (case-insensitive) matches and the highest
+    of the listed attribute scores is ``>= min_score``.
+
+``[[words]]`` with ``match`` (string or list of phrases) and ``action``
+(``review``/``reject``/``allow``)
+    Phrases matched case-insensitively as whole words on the NORMALISED text
+    (write them as the normaliser would output them). ``allow`` only exempts
+    the text it covers from other word rules (``"subhuman conditions"`` stops
+    ``"subhuman"`` firing inside it); it never lowers a model threshold, so an
+    allowed phrase in a comment with a high threat score is still rejected.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+from civility.types import ATTRIBUTES, Action, GroupCategory, Target
+
+__all__ = [
+    "GroupRule",
+    "Policy",
+    "PolicyError",
+    "Threshold",
+    "WordRule",
+    "decide",
+    "default_policy",
+    "load_policy",
+]
+
+#: Actions ordered from most lenient to strictest.
+_SEVERITY: dict[str, int] = {"publish": 0, "review": 1, "reject": 2}
+_CATEGORIES: tuple[str, ...] = get_args(GroupCategory)
+_TOP_LEVEL_KEYS = ("name", "description", "extends", "thresholds", "groups", "words")
+_DEFAULT_GROUP_ATTRIBUTES = ("identity_attack",)
+_DEFAULT_MIN_SCORE = 0.5
+_PHRASING = {
+    "identity_attack": "identity attack on",
+    "dehumanization": "dehumanization of",
+    "threat": "threat against",
+    "insult": "insult to",
+    "severe_toxicity": "severe abuse of",
+    "toxicity": "abuse of",
+}
+
+WordAction = Literal["review", "reject", "allow"]
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """Scores ``>= review`` are held, ``>= reject`` rejected; ``None`` disables that step."""
+
+    review: float | None = None
+    reject: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRule:
+    """Escalate attacks on matching groups, whatever the global thresholds say."""
+
+    action: Literal["review", "reject"]
+    categories: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    min_score: float = _DEFAULT_MIN_SCORE
+    attributes: tuple[str, ...] = _DEFAULT_GROUP_ATTRIBUTES
+
+    def matches(self, target: Target) -> bool:
+        """True when the target's category or group name is one this rule covers."""
+        if target.category in self.categories:
+            return True
+        return target.group.casefold() in {g.casefold() for g in self.groups}
+
+    def label(self) -> str:
+        """Short name of the rule for reasons, e.g. ``religion`` or ``Jews, Roma``."""
+        return ", ".join((*self.categories, *self.groups))
+
+
+@dataclass(frozen=True, slots=True)
+class WordRule:
+    """Phrases that hold, reject, or (``allow``) exempt text from other word rules."""
+
+    phrases: tuple[str, ...]
+    action: WordAction
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated publisher policy; build it with :func:`load_policy`."""
+
+    name: str
+    description: str
+    thresholds: Mapping[str, Threshold]
+    group_rules: tuple[GroupRule, ...] = ()
+    word_rules: tuple[WordRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        # A read-only view, so a shared (cached) policy cannot be edited in place.
+        object.__setattr__(self, "thresholds", MappingProxyType(dict(self.thresholds)))
+
+    def describe(self) -> str:
+        """Human-readable summary for ``civility policy show``."""
+        lines = [f"Policy '{self.name}'"]
+        if self.description:
+            lines.append(f"  {self.description}")
+        lines.append("Thresholds (hold at review, reject at reject):")
+        for attr in ATTRIBUTES:
+            t = self.thresholds.get(attr)
+            if t is None:
+                lines.append(f"  {attr:<18} never decides on its own")
+                continue
+            lines.append(f"  {attr:<18} review {_fmt(t.review):>5}   reject {_fmt(t.reject):>5}")
+        if self.group_rules:
+            lines.append("Group rules:")
+            for g in self.group_rules:
+                attrs = "/".join(g.attributes)
+                lines.append(f"  {g.label()}: {g.action} when {attrs} ≥ {g.min_score:.2f}")
+        if self.word_rules:
+            lines.append("Word rules:")
+            for w in self.word_rules:
+                lines.append(f"  {w.action}: " + ", ".join(repr(p) for p in w.phrases))
+        return "\n".join(lines)
+
+    def to_toml(self) -> str:
+        """The policy as TOML that :func:`load_policy` reads back to an equal policy."""
+        out = [f"name = {_toml_str(self.name)}", f"description = {_toml_str(self.description)}"]
+        for attr in ATTRIBUTES:
+            t = self.thresholds.get(attr)
+            if t is None:
+                continue
+            out += ["", f"[thresholds.{attr}]"]
+            out += [f"{k} = {v}" for k, v in (("review", t.review), ("reject", t.reject))
+                    if v is not None]
+        for g in self.group_rules:
+            out += ["", "[[groups]]"]
+            if g.categories:
+                out.append(f"category = {_toml_list(g.categories)}")
+            if g.groups:
+                out.append(f"group = {_toml_list(g.groups)}")
+            out += [f"action = {_toml_str(g.action)}", f"min_score = {g.min_score}",
+                    f"attributes = {_toml_list(g.attributes)}"]
+        for w in self.word_rules:
+            out += ["", "[[words]]", f"match = {_toml_list(w.phrases)}",
+                    f"action = {_toml_str(w.action)}"]
+        return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """Read and validate a policy file; ``None`` gives the packaged ``news`` policy."""
+    if path is None:
+        return default_policy()
+    return _from_data(_read_merged(Path(path), seen=()), source=str(path))
+
+
+@functools.cache
+def default_policy() -> Policy:
+    """The packaged ``news`` policy (parsed once per process)."""
+    return _from_data(_read_packaged("news"), source="civility/policies/news.toml")
+
+
+def _read_packaged(name: str) -> dict[str, Any]:
+    res = resources.files("civility") / "policies" / f"{name}.toml"
+    if not res.is_file():
+        raise PolicyError(f"no packaged policy named {name!r}")
+    return _parse(res.read_text(encoding="utf-8"), f"civility/policies/{name}.toml")
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
+
+
+def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Read ``path`` and fold in whatever it ``extends``."""
+    try:
+        data = _parse(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc.strerror or exc}") from exc
+    base_ref = data.get("extends")
+    if base_ref is None:
+        return data
+    if not isinstance(base_ref, str):
+        raise PolicyError(f"{path}: extends must be a policy name or a path")
+    base_path = path.parent / base_ref
+    if base_path.suffix == ".toml" or base_path.is_file():
+        if base_path.resolve() in seen:
+            raise PolicyError(f"{path}: extends {base_ref!r} forms a cycle")
+        base = _read_merged(base_path, (*seen, path.resolve()))
+    else:
+        base = _read_packaged(base_ref)
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **{k: v for k, v in over.items() if k != "extends"}}
+    merged.pop("extends", None)
+    if isinstance(base.get("thresholds"), dict) and isinstance(over.get("thresholds"), dict):
+        merged["thresholds"] = {**base["thresholds"], **over["thresholds"]}
+    for key in ("groups", "words"):
+        if isinstance(base.get(key), list) and isinstance(over.get(key), list):
+            merged[key] = [*base[key], *over[key]]
+    return merged
+
+
+def _from_data(data: dict[str, Any], source: str) -> Policy:
+    _check_keys(data, _TOP_LEVEL_KEYS, source, "")
+    name = data.get("name", Path(source).stem)
+    description = data.get("description", "")
+    if not isinstance(name, str) or not isinstance(description, str):
+        raise PolicyError(f"{source}: name and description must be strings")
+    return Policy(
+        name=name,
+        description=description,
+        thresholds=_thresholds(_table(data, "thresholds", source), source),
+        group_rules=tuple(_group_rule(g, source, f"groups[{i}]")
+                          for i, g in enumerate(_array(data, "groups", source))),
+        word_rules=tuple(_word_rule(w, source, f"words[{i}]")
+                         for i, w in enumerate(_array(data, "words", source))),
+    )
+
+
+def _thresholds(table: dict[str, Any], source: str) -> dict[str, Threshold]:
+    unknown = [k for k in table if k not in ATTRIBUTES]
+    if unknown:
+        raise PolicyError(
+            f"{source}: unknown attribute(s) in [thresholds]: {', '.join(unknown)}; "
+            f"valid attributes are: {', '.join(ATTRIBUTES)}")
+    out: dict[str, Threshold] = {}
+    for attr in ATTRIBUTES:
+        if attr not in table:
+            continue
+        key = f"thresholds.{attr}"
+        entry = table[attr]
+        if not isinstance(entry, dict):
+            raise PolicyError(f"{source}: {key} must be a table with review and/or reject")
+        _check_keys(entry, ("review", "reject"), source, key)
+        review = _score(entry.get("review"), source, f"{key}.review")
+        reject = _score(entry.get("reject"), source, f"{key}.reject")
+        if review is not None and reject is not None and review > reject:
+            raise PolicyError(f"{source}: {key}.review ({review}) must not be above "
+                              f"{key}.reject ({reject})")
+        out[attr] = Threshold(review=review, reject=reject)
+    return out
+
+
+def _group_rule(entry: Any, source: str, key: str) -> GroupRule:
+    if not isinstance(entry, dict):
+        raise PolicyError(f"{source}: {key} must be a table")
+    _check_keys(entry, ("category", "group", "action", "min_score", "attributes"), source, key)
+    categories = _strings(entry.get("category", []), source, f"{key}.category")
+    bad = [c for c in categories if c not in _CATEGORIES]
+    if bad:
+        raise PolicyError(f"{source}: {key}.category: unknown category {', '.join(bad)}; "
+                          f"valid categories are: {', '.join(_CATEGORIES)}")
+    groups = _strings(entry.get("group", []), source, f"{key}.group")
+    if not categories and not groups:
+        raise PolicyError(f"{source}: {key} needs a category or a group")
+    attributes = _strings(entry.get("attributes", list(_DEFAULT_GROUP_ATTRIBUTES)),
+                          source, f"{key}.attributes")
+    bad = [a for a in attributes if a not in ATTRIBUTES]
+    if bad or not attributes:
+        raise PolicyError(f"{source}: {key}.attributes: unknown attribute(s) "
+                          f"{', '.join(bad) or '(none given)'}; "
+                          f"valid attributes are: {', '.join(ATTRIBUTES)}")
+    min_score = _score(entry.get("min_score", _DEFAULT_MIN_SCORE), source, f"{key}.min_score")
+    return GroupRule(action=_action(entry, ("review", "reject"), source, key),
+                     categories=categories, groups=groups,
+                     min_score=_DEFAULT_MIN_SCORE if min_score is None else min_score,
+                     attributes=attributes)
+
+
+def _word_rule(entry: Any, source: str, key: str) -> WordRule:
+    if not isinstance(entry, dict):
+        raise PolicyError(f"{source}: {key} must be a table")
+    _check_keys(entry, ("match", "action"), source, key)
+    phrases = tuple(p.strip() for p in _strings(entry.get("match"), source, f"{key}.match"))
+    if not phrases or not all(phrases):
+        raise PolicyError(f"{source}: {key}.match must list at least one non-empty phrase")
+    return WordRule(phrases=phrases, action=_action(entry, ("review", "reject", "allow"),
+                                                    source, key))
+
+
+def _action(entry: dict[str, Any], allowed: tuple[str, ...], source: str, key: str) -> Any:
+    action = entry.get("action")
+    if action not in allowed:
+        raise PolicyError(f"{source}: {key}.action must be one of {', '.join(allowed)} "
+                          f"(got {action!r})")
+    return action
+
+
+def _score(value: Any, source: str, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise PolicyError(f"{source}: {key} must be between 0 and 1 (got {value!r})")
+    return float(value)
+
+
+def _strings(value: Any, source: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise PolicyError(f"{source}: {key} must be a string or a list of strings")
+
+
+def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise PolicyError(f"{source}: {key} must be a table ([{key}.<name>])")
+    return value
+
+
+def _array(data: dict[str, Any], key: str, source: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise PolicyError(f"{source}: {key} must be an array of tables ([[{key}]])")
+    return value
+
+
+def _check_keys(entry: dict[str, Any], allowed: tuple[str, ...], source: str, key: str) -> None:
+    unknown = [k for k in entry if k not in allowed]
+    if unknown:
+        where = f"{key}: " if key else ""
+        raise PolicyError(f"{source}: {where}unknown key(s) {', '.join(unknown)}; "
+                          f"expected {', '.join(allowed)}")
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def decide(
+    policy: Policy,
+    attributes: Mapping[str, float],
+    targets: Sequence[Target],
+    normalized_text: str,
+) -> tuple[Action, tuple[str, ...]]:
+    """The strictest action any rule reaches, with every reason (reject reasons first).
+
+    Pure: the same inputs always give the same answer, so verdicts can be
+    re-decided under another policy without re-scoring.
+    """
+    found = [
+        *_threshold_reasons(policy, attributes),
+        *_group_reasons(policy, attributes, targets),
+        *_word_reasons(policy, normalized_text),
+    ]
+    if not found:
+        return "publish", (
+            f"policy '{policy.name}': published, no attribute above a review threshold",)
+    found.sort(key=lambda item: -_SEVERITY[item[0]])  # stable: rule order kept within a level
+    return found[0][0], tuple(reason for _, reason in found)
+
+
+def _threshold_reasons(policy: Policy, scores: Mapping[str, float]) -> list[tuple[Action, str]]:
+    out: list[tuple[Action, str]] = []
+    for attr, t in policy.thresholds.items():
+        score = scores.get(attr)
+        if score is None:
+            continue
+        if math.isnan(score):
+            out.append(("review", f"{_human(attr)} score is not a number; held for a person"))
+        elif t.reject is not None and score >= t.reject:
+            out.append(("reject", f"{_human(attr)} {score:.2f} ≥ reject threshold {t.reject:.2f}"))
+        elif t.review is not None and score >= t.review:
+            out.append(("review", f"{_human(attr)} {score:.2f} ≥ review threshold {t.review:.2f}"))
+    return out
+
+
+def _group_reasons(
+    policy: Policy, scores: Mapping[str, float], targets: Sequence[Target]
+) -> list[tuple[Action, str]]:
+    """One reason per action reached, each target counted under its strictest rule only."""
+    fired: dict[Action, dict[str, tuple[GroupRule, str]]] = {}
+    for target in targets:
+        rule = _strictest_rule(policy, scores, target)
+        if rule is not None:
+            why = target.category if target.category in rule.categories else target.group
+            fired.setdefault(rule.action, {}).setdefault(target.group, (rule, why))
+    out: list[tuple[Action, str]] = []
+    for action, by_group in fired.items():
+        attrs = tuple(dict.fromkeys(a for rule, _ in by_group.values() for a in rule.attributes))
+        attr, score = _top_score(attrs, scores)
+        phrase = _PHRASING.get(attr, f"{_human(attr)} against")
+        whys = ", ".join(dict.fromkeys(why for _, why in by_group.values()))
+        out.append((action, f"{phrase} {', '.join(by_group)} ({score:.2f}) → {action} "
+                            f"under the group rule for {whys}"))
+    return out
+
+
+def _strictest_rule(
+    policy: Policy, scores: Mapping[str, float], target: Target
+) -> GroupRule | None:
+    best: GroupRule | None = None
+    for rule in policy.group_rules:
+        if not rule.matches(target) or _top_score(rule.attributes, scores)[1] < rule.min_score:
+            continue
+        if best is None or _SEVERITY[rule.action] > _SEVERITY[best.action]:
+            best = rule
+    return best
+
+
+def _top_score(attrs: Sequence[str], scores: Mapping[str, float]) -> tuple[str, float]:
+    """The attribute among ``attrs`` with the highest score (NaN counts as 0)."""
+    best = max(attrs, key=lambda a: _finite(scores.get(a, 0.0)))
+    return best, _finite(scores.get(best, 0.0))
+
+
+def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
+    allowed = [m.span() for rule in policy.word_rules if rule.action == "allow"
+               for phrase in rule.phrases for m in _phrase_pattern(phrase).finditer(text)]
+    out: list[tuple[Action, str]] = []
+    for rule in policy.word_rules:
+        if rule.action == "allow":
+            continue
+        for phrase in rule.phrases:
+            if any(not _inside(m.span(), allowed) for m in _phrase_pattern(phrase).finditer(text)):
+                out.append((rule.action, f"word rule: '{phrase}' → {rule.action}"))
+    return out
+
+
+@functools.cache
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Whole-word, case-insensitive pattern; any run of spaces/hyphens joins the words."""
+    words = [re.escape(w) for w in phrase.casefold().split()]
+    return re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _inside(span: tuple[int, int], allowed: list[tuple[int, int]]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in allowed)
+
+
+def _finite(value: float) -> float:
+    return 0.0 if math.isnan(value) else value
+
+
+def _human(attr: str) -> str:
+    return attr.replace("_", " ")
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _toml_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"
