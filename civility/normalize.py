@@ -1,0 +1,338 @@
+"""Text normalisation for lexical matching that never loses track of the original.
+
+Abusers dodge word lists with look-alike letters, leetspeak, masks, spacing
+and stretched letters. ``normalize`` undoes those tricks so that the lexicon
+can stay a plain list of lower-case English words, while ``Normalized.offsets``
+maps every normalised character back to the original so that spans shown to
+moderators point at what the reader actually wrote.
+
+Stages, in order (each is a regex pass; per-character Python work happens only
+on non-ASCII runs and on the few tokens that contain digits or symbols):
+
+1. Unicode folding (non-ASCII runs only): NFKC (fullwidth, mathematical and
+   circled letters, ligatures), accents stripped from letters that then become
+   ASCII (``fück`` -> ``fuck``), small capitals and other Latin look-alikes,
+   curly quotes/dashes to ASCII, zero-width and bidi controls removed, combining
+   diacritics (zalgo) removed; then lower-casing.
+2. Confusables: Cyrillic/Greek look-alikes (``а е о р с`` ...) become Latin,
+   but only in words that mix scripts or that consist solely of look-alikes,
+   so genuine Russian or Greek words are left alone.
+3. Spaced-out letters (``f u c k``, ``a-z-e-r-i-s``, ``f.u.c.k``) are joined.
+4. Masks and leetspeak inside words (same length, offsets untouched):
+   ``#`` and an inner ``@`` between letters become the mask placeholder ``*``;
+   ``0 1 3 4 5 7 @ $ ! |`` become letters when they sit between letters, start
+   a word (``@ss``, ``$hit``) or, for ``$``, end one (``a$$``). Numbers
+   (``2024``, ``1.9``), ordinals/units (``2nd``, ``3am``) and model names
+   (``f47``, ``mp3``) are kept.
+5. Runs of 3+ identical letters collapse to one (``fuuuuck`` -> ``fuck``,
+   ``sooooo`` -> ``so``); doubles such as ``good`` are kept.
+
+Masked letters: the normaliser keeps ``*`` in place as a one-letter wildcard
+(so ``f*ck``, ``f#ck`` and ``f@ck`` all read ``f*ck``); the matcher decides what
+it stands for with :func:`fuzzy_pattern` / :func:`masked_match`, which let a
+lexicon word match a token where inner letters are masked.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["MASK", "Normalized", "fuzzy_pattern", "masked_match", "normalize"]
+
+#: The one-letter wildcard the normaliser leaves where a letter was masked.
+MASK = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalised text plus the map back to the original.
+
+    ``offsets`` has ``len(text) + 1`` entries: ``offsets[i]`` is the index in
+    ``original`` of the character that produced ``text[i]`` and
+    ``offsets[-1] == len(original)``. It is non-decreasing.
+    """
+
+    original: str
+    text: str
+    offsets: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``[start, end)`` of ``text`` to the ``[start, end)`` of ``original`` producing it.
+
+        The result covers every source character fully: a collapsed ``uuuu``,
+        a spaced ``f u c k`` or a letter with combining marks is included whole.
+        """
+        n = len(self.text)
+        start = min(max(start, 0), n)
+        end = min(max(end, start), n)
+        offs = self.offsets
+        if end == start:
+            return offs[start], offs[start]
+        last = offs[end - 1]
+        j = end
+        while offs[j] <= last:  # several text chars from one source char (e.g. "ﬁ")
+            j += 1
+        return offs[start], offs[j]
+
+    def span_text(self, start: int, end: int) -> str:
+        """The original text behind ``[start, end)`` of ``text``."""
+        s, e = self.to_original(start, end)
+        return self.original[s:e]
+
+
+# --- stage 1: Unicode folding ------------------------------------------------
+
+_REMOVE = frozenset(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
+    "\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff\uffa0"
+)
+_COMBINING_BLOCKS = (
+    (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF),
+)
+_PUNCT = {
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "´": "'", "ʼ": "'", "ʻ": "'",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+}
+# Latin-script look-alikes that NFKC leaves alone (small capitals, IPA, ...).
+_LATINISH = dict(zip(
+    "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢɑɡıȷɩʋꞵøđħłŧ",
+    "abcdefghijklmnoprstuvwyzagijivbodhlt",
+    strict=True,
+))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    """Fold one non-ASCII character to what a reader of English would see."""
+    if c in _REMOVE:
+        return ""
+    cp = ord(c)
+    for lo, hi in _COMBINING_BLOCKS:
+        if lo <= cp <= hi:
+            return ""
+    if c in _PUNCT:
+        return _PUNCT[c]
+    if 0x1F130 <= cp <= 0x1F189:  # squared / negative circled / negative squared A-Z
+        return chr(0x61 + (cp - 0x1F130) % 26)
+    s = unicodedata.normalize("NFKC", c).lower()
+    s = "".join(_PUNCT.get(ch, ch) for ch in s)
+    d = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
+    if d and d.isascii():
+        return d
+    return "".join(_LATINISH.get(ch, ch) for ch in s)
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_NEEDS_FOLD = re.compile(
+    "[" + "".join(sorted(_REMOVE | set(_PUNCT) | set(_LATINISH)))
+    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _COMBINING_BLOCKS)
+    + "\u00c0-\u024f\u1e00-\u1eff\U0001f130-\U0001f189]"  # accented Latin, squared letters
+)
+
+
+def _fold_unicode(text: str, offs: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    noffs: list[int] = []
+    pos = 0
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        if not _NEEDS_FOLD.search(run) and unicodedata.is_normalized("NFKC", run):
+            continue  # e.g. plain lower-case Cyrillic, Arabic, CJK: nothing to do
+        parts = [_fold_char(c) for c in run]
+        if "".join(parts) == run:
+            continue
+        i = m.start()
+        out.append(text[pos:i])
+        noffs.extend(offs[pos:i])
+        for k, p in enumerate(parts):
+            if p:
+                out.append(p)
+                noffs.extend([offs[i + k]] * len(p))
+        pos = m.end()
+    if not out:
+        return text, offs
+    out.append(text[pos:])
+    noffs.extend(offs[pos:])
+    return "".join(out), noffs
+
+
+# --- stage 2: confusable (Cyrillic/Greek) letters -----------------------------
+
+_CONFUSABLE = dict(zip(
+    "аеёоросухѕіїјһԁԛԝкмтвнгпьαοριεκντυχωςηβγμ",
+    "aeeopocyxsiijhdqwkmtbhrnbaopiekvtuxwsnbyu",
+    strict=True,
+))
+_CONF_TABLE = str.maketrans(_CONFUSABLE)
+_CONF_CHARS = "".join(sorted(set(_CONFUSABLE)))
+# Whole words made only of Latin letters and look-alikes, with at least one look-alike.
+# A genuine Cyrillic/Greek word has other letters too and is left readable.
+_CONF_WORD = re.compile(
+    rf"(?<![^\W\d_])[a-z0-9{_CONF_CHARS}]*[{_CONF_CHARS}][a-z0-9{_CONF_CHARS}]*(?![^\W\d_])"
+)
+
+
+def _deconfuse(m: re.Match[str]) -> str:
+    return m.group().translate(_CONF_TABLE)
+
+
+# --- stage 3: spaced-out letters ----------------------------------------------
+
+_SPACED = re.compile(  # "_" separates letters here, so word chars exclude it
+    r"(?<![^\W_]|[*'])[a-z](?![^\W_]|[*'])(?:[ .\-_]{1,2}[a-z](?![^\W_]|[*'])){2,}"
+)
+
+
+def _join_spaced(text: str, offs: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    noffs: list[int] = []
+    pos = 0
+    for m in _SPACED.finditer(text):
+        i, j = m.span()
+        out.append(text[pos:i])
+        noffs.extend(offs[pos:i])
+        for k in range(i, j):
+            if "a" <= text[k] <= "z":
+                out.append(text[k])
+                noffs.append(offs[k])
+        pos = j
+    if not out:
+        return text, offs
+    out.append(text[pos:])
+    noffs.extend(offs[pos:])
+    return "".join(out), noffs
+
+
+# --- stage 4: masks and leetspeak (same length) --------------------------------
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+         "@": "a", "$": "s", "!": "i", "|": "l"}
+_TOKEN_WITH_SYMBOL = re.compile(r"[a-z0-9@$!|#*]*[0-9@$!|#][a-z0-9@$!|#*]*")
+_KEEP_TOKEN = re.compile(
+    r"\d+(?:st|nd|rd|th|s|am|pm|k|m|b|bn|mn|x|d|g|h|hr|hrs|min|mins|sec|secs|km|kg|mm|cm|ml|"
+    r"mb|gb|tb|kb|mph|kph|kw|mw|gw|ft|lb|lbs|yo|yr|yrs|px|p|v|ghz|mhz|hz)"
+)
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz*")
+
+
+def _unleet_token(m: re.Match[str]) -> str:
+    tok = m.group()
+    if not any("a" <= c <= "z" for c in tok) or _KEEP_TOKEN.fullmatch(tok):
+        return tok
+    chars = list(tok)
+    n = len(chars)
+    # Masks: '#'/'@' runs with letters on both sides become the placeholder.
+    for k, c in enumerate(chars):
+        if c in "#@" and 0 < k < n - 1:
+            lo, hi = k, k
+            while lo > 0 and chars[lo - 1] in "#@*":
+                lo -= 1
+            while hi < n - 1 and chars[hi + 1] in "#@*":
+                hi += 1
+            if lo > 0 and hi < n - 1 and chars[lo - 1] in _LETTERS and chars[hi + 1] in _LETTERS:
+                chars[k] = MASK
+    # Leet: maximal runs of mappable characters, judged by their neighbours.
+    k = 0
+    while k < n:
+        if chars[k] not in _LEET:
+            k += 1
+            continue
+        j = k
+        while j < n and chars[j] in _LEET:
+            j += 1
+        before = k > 0 and chars[k - 1] in _LETTERS
+        after = j < n and chars[j] in _LETTERS
+        run = chars[k:j]
+        if (
+            (before and after and j - k <= 3)
+            or (k == 0 and j - k == 1 and j + 1 < n and chars[j] in _LETTERS
+                and chars[j + 1] in _LETTERS and run[0] != "!")
+            or (before and j == n and all(c == "$" for c in run))
+        ):
+            chars[k:j] = [_LEET[c] for c in run]
+        k = j
+    return "".join(chars)
+
+
+# --- stage 5: stretched letters -------------------------------------------------
+
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+
+
+def _collapse(text: str, offs: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    noffs: list[int] = []
+    pos = 0
+    for m in _STRETCH.finditer(text):
+        i, j = m.span()
+        out.append(text[pos:i])
+        noffs.extend(offs[pos:i])
+        out.append(text[i])
+        noffs.append(offs[i])
+        pos = j
+    if not out:
+        return text, offs
+    out.append(text[pos:])
+    noffs.extend(offs[pos:])
+    return "".join(out), noffs
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for lexical matching; never raises for any ``str``."""
+    offs: list[int] | range = range(len(text) + 1)
+    if text.isascii():
+        t = text.lower()
+    else:
+        lowered = text.lower()  # first, so that folding mostly meets lower-case text
+        t, offs = _fold_unicode(lowered if len(lowered) == len(text) else text, list(offs))
+        lowered = t.lower()
+        if len(lowered) == len(t):  # always true after folding; guards exotic case mappings
+            t = lowered
+        t = _CONF_WORD.sub(_deconfuse, t)
+    if _SPACED.search(t):
+        t, offs = _join_spaced(t, list(offs))
+    t = _TOKEN_WITH_SYMBOL.sub(_unleet_token, t)
+    if _STRETCH.search(t):
+        t, offs = _collapse(t, list(offs))
+    return Normalized(text, t, tuple(offs))
+
+
+# --- matching masked words ---------------------------------------------------------
+
+
+def fuzzy_pattern(word: str) -> str:
+    """A regex (for normalised text) matching ``word`` whole, with inner letters maskable.
+
+    ``fuzzy_pattern("fuck")`` matches ``fuck``, ``f*ck`` and ``f**k`` but not
+    ``fucks`` or ``***k``: first and last letters must be real, and the caller
+    should still check :func:`masked_match` to require at least two real letters.
+    """
+    w = word.lower()
+    if len(w) <= 2:
+        return r"(?<![\w*])" + re.escape(w) + r"(?![\w*])"
+    inner = "".join(f"[{re.escape(c)}*]" if c.isalpha() else re.escape(c) for c in w[1:-1])
+    return r"(?<![\w*])" + re.escape(w[0]) + inner + re.escape(w[-1]) + r"(?![\w*])"
+
+
+def masked_match(token: str, word: str) -> bool:
+    """Whether a token with ``*`` placeholders can be ``word``.
+
+    Only inner letters may be masked, and at least two letters (and at least
+    half of them) must be real, so ``f**k`` is "fuck" but ``s***`` is nothing.
+    """
+    n = len(word)
+    if len(token) != n or n < 3 or token[0] != word[0] or token[-1] != word[-1]:
+        return False
+    masked = 0
+    for a, b in zip(token, word, strict=True):
+        if a == MASK:
+            masked += 1
+        elif a != b:
+            return False
+    return masked > 0 and n - masked >= max(2, (n + 1) // 2)

@@ -1,0 +1,245 @@
+"""Specification of civility.signals: lexical evidence with spans in the original text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from civility.normalize import normalize
+from civility.signals import Evidence, detect
+from civility.types import ATTRIBUTES
+
+EXAMPLE = Path("/work/shared/examples/news-page-with-comments.txt")
+needs_example = pytest.mark.skipif(not EXAMPLE.exists(), reason="example page not available")
+
+
+def _ev(text: str) -> list[Evidence]:
+    return detect(normalize(text))
+
+
+def _attrs(text: str, floor: float = 0.5) -> set[str]:
+    return {e.attribute for e in _ev(text) if e.prob >= floor}
+
+
+def _page() -> tuple[str, list[str]]:
+    raw = EXAMPLE.read_text(encoding="utf-8")
+    article, _, rest = raw.partition("MORE ON THE TOPIC:")
+    return article, [line for line in rest.splitlines() if line.strip()]
+
+
+# --- the record ----------------------------------------------------------------------------------
+
+
+def test_every_evidence_is_a_valid_span_of_the_original_text() -> None:
+    text = "Y0u f*cking m0r0n, I will kill you. Nuke ’em all! Visit www.spam.biz, click here"
+    found = _ev(text)
+    assert found
+    for e in found:
+        assert e.attribute in ATTRIBUTES
+        assert 0.0 <= e.prob <= 1.0
+        assert 0 <= e.start < e.end <= len(text)
+        assert text[e.start:e.end] == e.text
+        assert e.rule
+
+
+def test_spans_point_at_what_the_reader_wrote_not_the_normalised_text() -> None:
+    text = "what the f u c k i n g joke, sh1t!"
+    spans = {e.text for e in _ev(text) if e.attribute == "profanity"}
+    assert {"f u c k i n g", "sh1t"} <= spans
+
+
+def test_empty_and_odd_input_give_no_evidence_and_no_crash() -> None:
+    for text in ("", " ", "😀😀😀", "مرحبا بالعالم", "\u202e\u200b", "e\u0301" * 40):
+        assert _ev(text) == [] or all(e.prob <= 0.5 for e in _ev(text))
+
+
+# --- the example page ----------------------------------------------------------------------------
+
+
+@needs_example
+def test_article_text_of_the_example_page_raises_no_threat_evidence() -> None:
+    article, _ = _page()
+    assert [e for e in _ev(article) if e.attribute == "threat"] == []
+
+
+@needs_example
+@pytest.mark.parametrize(("attribute", "comments"), [
+    ("threat", (3, 6, 7)),
+    ("dehumanization", (1, 3, 4)),
+    ("profanity", (2, 3, 7)),
+    ("sexually_explicit", (9,)),
+    ("identity_attack", (1, 2, 3, 4, 7)),
+])
+def test_example_comments_raise_the_expected_evidence(attribute: str, comments: tuple[int, ...]
+                                                      ) -> None:
+    _, lines = _page()
+    for n in comments:
+        assert attribute in _attrs(lines[n - 1]), (n, lines[n - 1])
+
+
+@needs_example
+@pytest.mark.parametrize("n", [12, 14])
+def test_harmless_example_comments_raise_no_evidence_above_one_half(n: int) -> None:
+    _, lines = _page()
+    assert [e for e in _ev(lines[n - 1]) if e.prob > 0.5] == []
+
+
+# --- threats -------------------------------------------------------------------------------------
+
+
+def test_nuke_em_is_a_threat() -> None:
+    assert "threat" in _attrs("azeris are the same. nuke ’em both.")
+    assert "threat" in _attrs("just nuke them")
+
+
+def test_missile_a_country_is_a_threat() -> None:
+    assert "threat" in _attrs("time for russia to missile “azerbaijan”!…")
+    assert "threat" in _attrs("we should bomb iran")
+
+
+@pytest.mark.parametrize("text", [
+    "they should be eradicated", "those people must be exterminated", "wipe israel off the map",
+    "death to america", "I will kill you", "i'm going to find you", "gas them all",
+    "line them up against the wall", "kill them all", "they should all be hanged",
+])
+def test_incitement_against_people_groups_or_countries_is_a_threat(text: str) -> None:
+    assert "threat" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Aliyev perceives this alliance as a threat to Azerbaijan's sovereignty.",
+    "the threat of sanctions looms",
+    "Ukrainian drones were launched from Kazakh airspace.",
+    "Russia began to target similar facilities in Ukraine.",
+    "Kazakhstan does not want to shoot down Ukrainian UAVs.",
+    "Poverty should be eradicated.",
+    "I'll find you a better link.",
+    "hang them up to dry",
+    "the strike killed all 12 passengers",
+    "Iran's nuke program worries Israel",
+])
+def test_non_violent_uses_of_threat_words_are_not_threats(text: str) -> None:
+    assert "threat" not in _attrs(text, floor=0.0)
+
+
+# --- dehumanization ------------------------------------------------------------------------------
+
+
+def test_calling_a_people_worms_is_dehumanization() -> None:
+    text = "turks and arabs are spineless worms"
+    found = [e for e in _ev(text) if e.attribute == "dehumanization"]
+    assert found and max(e.prob for e in found) >= 0.8
+    assert "identity_attack" in _attrs("turks and arabs are spineless worms")
+
+
+@pytest.mark.parametrize("text", [
+    "they are rats", "immigrants are vermin", "russians are pigs", "jews are a cancer",
+    "arab subhumans", "the azeri vipers", "they breed like rabbits",
+])
+def test_people_called_animals_vermin_or_disease_is_dehumanization(text: str) -> None:
+    assert "dehumanization" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I walked my dog this morning", "dogs are animals", "my dog is a good dog",
+    "hot dogs are tasty", "rats are vermin", "corruption is a cancer on the state",
+    "refugees live in subhuman conditions",
+])
+def test_walking_a_dog_is_not_dehumanization(text: str) -> None:
+    assert "dehumanization" not in _attrs(text, floor=0.0)
+
+
+def test_a_leetspeak_animal_word_still_counts() -> None:
+    assert "dehumanization" in _attrs("they are r4ts")
+
+
+# --- identity attack -----------------------------------------------------------------------------
+
+
+def test_slurs_from_the_group_lexicon_are_identity_attacks_even_masked() -> None:
+    assert "identity_attack" in _attrs("fuck turdkey")
+    assert "identity_attack" in _attrs("the m*zzies again")
+
+
+def test_generalising_a_negative_trait_to_a_group_is_an_identity_attack() -> None:
+    assert "identity_attack" in _attrs("azeris and turds are the same shit")
+    assert "identity_attack" in _attrs("all muslims are terrorists")
+
+
+def test_praising_a_group_is_not_an_identity_attack() -> None:
+    assert "identity_attack" not in _attrs("turks are a proud and brave people", floor=0.0)
+    assert "identity_attack" not in _attrs("armenians are not criminals", floor=0.0)
+
+
+# --- profanity -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "fuck", "f*ck", "f**k", "fuuuuck", "f u c k", "fuk them", "FUCKING hell", "sh1t", "$hit",
+    "motherfucker", "wtf", "stfu", "asshole", "@ss", "a$$", "bitches", "c*nt", "bullshit", "asssss",
+])
+def test_swear_words_and_their_disguises_are_profanity(text: str) -> None:
+    assert "profanity" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a class assessment", "Dickens wrote novels", "Scunthorpe United", "a cocktail party",
+    "see a therapist", "the assassin", "Essex and Sussex", "summa cum laude", "cumulative damage",
+    "shiitake mushrooms", "grapes and analysis", "a button", "hello there",
+])
+def test_scunthorpe_is_not_profanity(text: str) -> None:
+    found = {e.attribute for e in _ev(text) if e.attribute in ("profanity", "sexually_explicit")}
+    assert not found
+
+
+def test_a_single_shit_is_strong_profanity_evidence() -> None:
+    best = max(e.prob for e in _ev("same shit") if e.attribute == "profanity")
+    assert best == pytest.approx(0.85)
+
+
+# --- insults -------------------------------------------------------------------------------------
+
+
+def test_an_insult_aimed_at_someone_is_stronger_than_a_bare_one() -> None:
+    aimed = max(e.prob for e in _ev("you idiot") if e.attribute == "insult")
+    bare = max(e.prob for e in _ev("an idiot policy") if e.attribute == "insult")
+    assert aimed >= 0.8 > bare
+
+
+def test_this_clown_and_these_crooks_are_insults() -> None:
+    assert "insult" in _attrs("this clown zelensky will never relent")
+    assert "insult" in _attrs("no wonder these crooks think they can get away with it")
+
+
+# --- sexually explicit ---------------------------------------------------------------------------
+
+
+def test_explicit_terms_are_sexually_explicit_and_stronger_together() -> None:
+    one = max(e.prob for e in _ev("dildos") if e.attribute == "sexually_explicit")
+    two = max(e.prob for e in _ev("he put his dildos in his ass") if e.attribute
+              == "sexually_explicit")
+    assert one >= 0.8 and two > one
+    assert "sexually_explicit" in _attrs("uncle homer pimped me out")
+
+
+# --- spam ----------------------------------------------------------------------------------------
+
+
+def test_links_with_promotion_are_spam() -> None:
+    found = _ev("Earn $500 a day working from home!!! click here http://bit.ly/xyz")
+    assert max(e.prob for e in found if e.attribute == "spam") >= 0.9
+
+
+def test_phone_numbers_and_repetition_are_spam_evidence() -> None:
+    assert "spam" in _attrs("call me on whatsapp +1 415 555 0134")
+    assert "spam" in _attrs("buy buy buy buy buy now")
+
+
+def test_shouting_in_capitals_is_not_spam() -> None:
+    assert "spam" not in _attrs("THIS GOVERNMENT IS A DISGRACE AND EVERYONE KNOWS IT", floor=0.0)
+
+
+def test_numbers_in_news_text_are_not_phone_numbers() -> None:
+    text = "Trade turnover in 2024 amounted to 4.8 billion dollars; 1,300 kilometers; 800 to 900."
+    assert "spam" not in _attrs(text, floor=0.0)
