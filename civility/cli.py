@@ -1,0 +1,306 @@
+"""The ``civility`` command line.
+
+Commands load lazily so ``civility --help`` is instant and the model is only
+read by commands that score. Each command's help says what it reads, what it
+writes and shows an example.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+#: command name -> "module:attribute"; imported only when the command runs.
+LAZY_COMMANDS = {
+    "moderate": "civility.cli:moderate",
+    "score": "civility.cli:score_cmd",
+    "policy": "civility.cli:policy_cmd",
+    "train": "civility.training.cli:train_cmd",
+    "evaluate": "civility.training.cli:evaluate_cmd",
+    "serve": "civility.server.cli:serve_cmd",
+    "import": "civility.server.cli:import_cmd",
+    "user": "civility.server.cli:user_cmd",
+    "apikey": "civility.server.cli:apikey_cmd",
+    "report": "civility.report:report_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ImportError as err:
+            missing = err.name or str(err)
+
+            @click.command(name, help=f"(unavailable: {missing} is not installed)")
+            def unavailable() -> None:
+                raise click.ClickException(
+                    f"'civility {name}' needs {missing}; install it, e.g. "
+                    f"pip install 'civility[train]' for train/evaluate"
+                )
+
+            return unavailable
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="civility")
+def main() -> None:
+    """Civility: score, explain and decide news comments.
+
+    \b
+    Quick start:
+      civility moderate page.txt          # report on a page's comments
+      civility score in.jsonl -o out.jsonl  # score a file of comments
+      civility policy show                # the policy in force
+    """
+
+
+@click.command()
+@click.argument("page", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the report.")
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Policy TOML (default: the packaged news-site policy).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    help="Page format (default: from the extension or the content).",
+)
+@click.option("--model", type=click.Path(file_okay=False), help="Model directory to use.")
+def moderate(
+    page: str, as_json: bool, policy: str | None, fmt: str | None, model: str | None
+) -> None:
+    """Moderate every comment on a news PAGE (plain text, HTML or JSON; '-' for stdin).
+
+    \b
+    The page is split into article, boilerplate and comments; each comment is
+    scored, explained and decided under the policy.
+    Example:
+      civility moderate ../shared/examples/news-page-with-comments.txt
+      civility moderate page.html --json | jq '.comments[] | select(.decision != "publish")'
+    """
+    from rich.console import Console
+
+    from civility.moderator import Moderator
+    from civility.policy import PolicyError
+    from civility.read import PageError, read_page
+    from civility.render import render_report
+
+    try:
+        source = sys.stdin.buffer.read() if page == "-" else Path(page)
+        parsed = read_page(source, format=fmt)
+        moderator = Moderator(policy, model=model)
+    except (PageError, PolicyError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from err
+    verdicts = moderator.moderate_page(parsed)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "title": parsed.title,
+                    "confidence": parsed.confidence,
+                    "boilerplate": list(parsed.boilerplate),
+                    "model_version": moderator.version,
+                    "policy": moderator.policy.name,
+                    "comments": [v.to_dict(include_text=True) for v in verdicts],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    render_report(
+        verdicts,
+        console=Console(),
+        title=parsed.title,
+        page_confidence=parsed.confidence,
+        article_excerpt=parsed.article[:300],
+    )
+
+
+@click.command("score")
+@click.argument("input", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Where to write scores (default: JSONL on stdout).")
+@click.option("--input-format", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="Input format (default: from the extension; stdin is JSONL).")
+@click.option("--output-format", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="Output format (default: from the extension; stdout is JSONL).")
+@click.option("--text-column", default="text", show_default=True, help="Field holding the text.")
+@click.option("--id-column", help="Field holding the id (default: 'id' if present, else the "
+                                  "line/row number).")
+@click.option("--article-column", help="Field holding the article text, for off_topic "
+                                       "(default: 'article' if present).")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="JSONL file for rows that cannot be scored (default: OUTPUT.rejects.jsonl; "
+                   "stderr when writing to stdout).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes, each with its own model copy (default: all cores).")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1),
+              help="Comments per chunk sent to a worker (batched by length within it).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run from OUTPUT.civility-progress.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar with rate and ETA (default: when stderr is a terminal).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: processes on this machine; ray: Ray Data (Parquet in and out).")
+@click.option("--ray-address", help="Ray cluster to join, e.g. ray://head:10001 or 'auto' "
+                                    "(default: start a local Ray).")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Policy TOML.")
+@click.option("--model", type=click.Path(file_okay=False), help="Model directory to use.")
+def score_cmd(input: str, output: str, input_format: str | None, output_format: str | None,
+              text_column: str, id_column: str | None, article_column: str | None,
+              rejects: str | None, workers: int | None, batch_size: int, resume: bool,
+              progress: bool | None, engine: str, ray_address: str | None, policy: str | None,
+              model: str | None) -> None:
+    """Score a file of comments: JSONL, CSV or Parquet, of any size.
+
+    \b
+    Reads rows {"id", "text", "article"?} (JSONL lines, CSV columns or Parquet
+    columns; rename them with --text-column/--id-column/--article-column) and
+    writes one result per scored row, in input order:
+      {"id", "attributes": {name: prob}, "targets": [...], "spans": [...],
+       "decision": "publish"|"review"|"reject", "reasons": [...]}
+    CSV output flattens that (one column per attribute, JSON in the others);
+    Parquet keeps it nested. Rows that cannot be scored (bad JSON, no text,
+    wrong types, too long) go to the rejects file with their line number.
+    A killed run continues with --resume; every row is written exactly once.
+    Examples:
+      civility score comments.jsonl -o scored.jsonl
+      civility score archive.csv -o scored.parquet --text-column body --workers 2
+      civility score big.jsonl -o scored.jsonl --resume       # after an interruption
+      civility score in.parquet -o out.parquet --engine ray --ray-address auto
+    """
+    from civility.engines.local import Job, JobError, default_workers, run_local
+    from civility.formats import Columns, FormatError, detect_format
+    from civility.policy import PolicyError
+
+    try:
+        in_fmt = detect_format(input, input_format)
+        out_fmt = detect_format(output, output_format)
+        columns = Columns(text=text_column, id=id_column or "id",
+                          article=article_column or "article",
+                          id_required=id_column is not None,
+                          article_required=article_column is not None)
+        _check_scorer(policy, model)
+        if input != "-" and not Path(input).exists() and engine == "local":
+            raise click.ClickException(f"no such file: {input}")
+        if engine == "ray":
+            _score_with_ray(input, output, in_fmt, out_fmt, columns, rejects, workers, batch_size,
+                            ray_address, policy, model, resume)
+            return
+        if ray_address:
+            raise click.ClickException("--ray-address needs --engine ray")
+        rejects_path = rejects or (None if output == "-" else output + ".rejects.jsonl")
+        job = Job(input=input, output=output, input_format=in_fmt, output_format=out_fmt,
+                  columns=columns, rejects=rejects_path, model=model, policy=policy,
+                  workers=workers or default_workers(), chunk_rows=batch_size, resume=resume)
+        shown = 0
+
+        def report(item) -> None:  # type: ignore[no-untyped-def]
+            nonlocal shown
+            shown += 1
+            if rejects_path is None or shown <= 20:
+                click.echo(f"line {item.line}: {item.reason} (skipped)", err=True)
+            elif shown == 21:
+                click.echo(f"... more rejected rows in {rejects_path}", err=True)
+
+        show = sys.stderr.isatty() if progress is None else progress
+        summary = run_local(job, progress=show, on_reject=report)
+    except (FormatError, JobError, PolicyError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from err
+    except KeyboardInterrupt:
+        click.echo("interrupted; run the same command with --resume to continue", err=True)
+        sys.exit(130)
+    if summary.already_complete:
+        click.echo(f"nothing to resume: {output} is complete (no {output}.civility-progress)",
+                   err=True)
+        return
+    rate = (summary.scored - 0) / summary.seconds if summary.seconds else 0.0
+    where = f" (see {rejects_path})" if summary.rejected and rejects_path else ""
+    resumed = f", resumed after {summary.resumed_rows} rows" if summary.resumed_rows else ""
+    click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} lines{where}"
+               f"{resumed}; {summary.seconds:.1f} s, {rate:,.0f} comments/s, "
+               f"{summary.workers_used} worker(s)", err=True)
+
+
+def _check_scorer(policy: str | None, model: str | None) -> None:
+    """Fail before any worker starts: a missing model inside a worker is a cryptic crash."""
+    from civility.model import model_dir
+    from civility.policy import load_policy
+
+    model_dir(model)
+    if policy:
+        load_policy(policy)
+
+
+def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns, rejects,  # type: ignore[no-untyped-def]
+                    workers: int | None, batch_size: int, address: str | None,
+                    policy: str | None, model: str | None, resume: bool) -> None:
+    if resume:
+        raise click.ClickException("--resume is for --engine local; Ray retries failed tasks "
+                                   "itself, rerun the job to redo it")
+    if in_fmt != "parquet" or out_fmt != "parquet":
+        raise click.ClickException("--engine ray reads and writes Parquet (files, directories "
+                                   "or cloud paths); convert with --engine local first")
+    try:
+        from civility.engines.ray_engine import run_ray
+    except ImportError as err:
+        raise click.ClickException("--engine ray needs Ray Data: pip install 'civility[ray]'"
+                                   ) from err
+    summary = run_ray(input, output, columns=columns, rejects=rejects or output + ".rejects",
+                      workers=workers, batch_size=batch_size, address=address, policy=policy,
+                      model=model)
+    where = f" (see {summary.rejects_path})" if summary.rejected else ""
+    click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} rows{where}; "
+               f"{summary.seconds:.1f} s, {summary.actors} Ray actor(s)", err=True)
+
+
+@click.group("policy")
+def policy_cmd() -> None:
+    """Show or check moderation policies."""
+
+
+@policy_cmd.command("show")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--toml", "as_toml", is_flag=True, help="Print the policy as TOML.")
+def policy_show(path: str | None, as_toml: bool) -> None:
+    """Print the policy in force (the packaged default, or PATH)."""
+    from civility.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(path)
+    except PolicyError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(policy.to_toml() if as_toml else policy.describe())
+
+
+@policy_cmd.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def policy_check(path: str) -> None:
+    """Validate a policy file; exits non-zero with the problem named."""
+    from civility.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(path)
+    except PolicyError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"ok: policy {policy.name!r}")
+
+
+if __name__ == "__main__":
+    main()

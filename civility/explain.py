@@ -1,0 +1,80 @@
+"""Evidence spans: which words of the ORIGINAL text drove each flagged score.
+
+Two sources agree here: the model's token head (trained on Toxic Spans) marks
+toxic tokens in the same forward pass, and the lexical rules mark the words
+they matched. Token spans are widened to whole words so a highlight never
+stops in the middle of "ung|rateful".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from civility.types import Span
+
+#: Attributes a token-head span can stand for, most specific first.
+_TOKEN_ATTRIBUTES = (
+    "threat",
+    "dehumanization",
+    "identity_attack",
+    "sexually_explicit",
+    "insult",
+    "profanity",
+    "severe_toxicity",
+    "toxicity",
+)
+_WORD = re.compile(r"[\w'’*@#$-]+", re.UNICODE)
+
+
+def token_spans(
+    text: str,
+    offsets: Sequence[tuple[int, int]],
+    scores: Sequence[float],
+    attributes: Mapping[str, float],
+    *,
+    threshold: float = 0.5,
+    flagged: float = 0.5,
+) -> list[Span]:
+    """Spans from the token head, labelled with the comment's strongest flagged attribute."""
+    attribute = next((a for a in _TOKEN_ATTRIBUTES if attributes.get(a, 0.0) >= flagged), None)
+    if attribute is None:
+        return []
+    hits = [
+        (s, e, p) for (s, e), p in zip(offsets, scores, strict=True) if p >= threshold and e > s
+    ]
+    return [Span(s, e, attribute, text[s:e], p) for s, e, p in _merge_words(text, hits)]
+
+
+def _merge_words(text: str, hits: Iterable[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    merged: dict[tuple[int, int], float] = {}
+    for s, e, p in hits:
+        for ws, we in words:
+            if ws < e and s < we:
+                merged[(ws, we)] = max(p, merged.get((ws, we), 0.0))
+    out: list[tuple[int, int, float]] = []
+    for (s, e), p in sorted(merged.items()):
+        gap = text[out[-1][1] : s] if out else ""
+        if out and gap.strip() == "":  # adjacent words: one highlight
+            out[-1] = (out[-1][0], e, max(out[-1][2], p))
+        else:
+            out.append((s, e, p))
+    return out
+
+
+def combine_spans(
+    spans: Iterable[Span],
+    attributes: Mapping[str, float],
+    flagged: Mapping[str, float] | float = 0.5,
+) -> tuple[Span, ...]:
+    """Keep spans of flagged attributes only; one span per (range, attribute), in text order."""
+    best: dict[tuple[int, int, str], Span] = {}
+    for span in spans:
+        limit = flagged if isinstance(flagged, float) else flagged.get(span.attribute, 0.5)
+        if attributes.get(span.attribute, 0.0) < limit:
+            continue
+        key = (span.start, span.end, span.attribute)
+        if key not in best or span.score > best[key].score:
+            best[key] = span
+    return tuple(sorted(best.values(), key=lambda s: (s.start, s.end, s.attribute)))

@@ -1,0 +1,179 @@
+"""The neural scorer: the shipped int8 ONNX MiniLM, run with onnxruntime.
+
+No torch at run time. Texts are tokenised once, sorted by length and batched
+so short comments are never padded to long ones; texts longer than the model's
+window are scored in overlapping windows and the strongest window wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from civility.types import ModelOutput
+
+DEFAULT_MODEL = "civility-minilm"
+_WINDOW_STRIDE = 96
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    version: str
+    attributes: tuple[str, ...]
+    max_tokens: int
+    path: Path
+
+
+def model_dir(name_or_path: str | os.PathLike[str] | None = None) -> Path:
+    """A packaged model by name, or a directory holding model.onnx, tokenizer.json, meta.json."""
+    if name_or_path is None:
+        name_or_path = os.environ.get("CIVILITY_MODEL", DEFAULT_MODEL)
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    packaged = Path(str(resources.files("civility") / "models" / str(name_or_path)))
+    if packaged.is_dir():
+        return packaged
+    raise FileNotFoundError(
+        f"no model at {name_or_path!r}: pass a directory with model.onnx, tokenizer.json and "
+        f"meta.json, or the name of a packaged model ({DEFAULT_MODEL!r})"
+    )
+
+
+class NeuralScorer:
+    """Batch-in, batch-out scoring of texts; safe to share between threads."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        threads: int | None = None,
+        batch_tokens: int = 4096,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        directory = model_dir(path)
+        meta = json.loads((directory / "meta.json").read_text())
+        self.info = ModelInfo(
+            name=directory.name,
+            version=meta.get("version", "dev"),
+            attributes=tuple(meta["attributes"]),
+            max_tokens=int(meta.get("max_tokens", 128)),
+            path=directory,
+        )
+        cal = meta.get("calibration", {})
+        self._scale = np.array(
+            [cal.get(a, [1.0, 0.0])[0] for a in self.info.attributes], np.float32
+        )
+        self._shift = np.array(
+            [cal.get(a, [1.0, 0.0])[1] for a in self.info.attributes], np.float32
+        )
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._cls = self._tokenizer.token_to_id("[CLS]")
+        self._sep = self._tokenizer.token_to_id("[SEP]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or 0
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._batch_tokens = batch_tokens
+
+    @property
+    def version(self) -> str:
+        return f"{self.info.name}@{self.info.version}"
+
+    def score(self, texts: Sequence[str], *, with_embeddings: bool = False) -> list[ModelOutput]:
+        """Calibrated probabilities per attribute, token evidence and (optionally) embeddings."""
+        if not texts:
+            return []
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # Each window: (text index, token ids, char offsets of those tokens).
+        windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
+        body = self.info.max_tokens - 2
+        for i, enc in enumerate(encodings):
+            ids, offsets = enc.ids, enc.offsets
+            starts = (
+                range(0, max(1, len(ids) - body + _WINDOW_STRIDE), _WINDOW_STRIDE)
+                if len(ids) > body
+                else (0,)
+            )
+            for s in starts:
+                windows.append((i, ids[s : s + body], offsets[s : s + body]))
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        n_attr = len(self.info.attributes)
+        probs = np.zeros((len(texts), n_attr), np.float32)
+        token_scores: list[dict[tuple[int, int], float]] = [{} for _ in texts]
+        embeddings: list[np.ndarray | None] = [None] * len(texts)
+        for batch in self._batches(order, windows):
+            width = max(len(windows[w][1]) for w in batch) + 2
+            ids = np.zeros((len(batch), width), np.int64)
+            mask = np.zeros((len(batch), width), np.int64)
+            for row, w in enumerate(batch):
+                toks = windows[w][1]
+                ids[row, : len(toks) + 2] = [self._cls, *toks, self._sep]
+                mask[row, : len(toks) + 2] = 1
+            logits, token_logits, emb = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask}
+            )
+            p = _sigmoid(logits * self._scale + self._shift)
+            tp = _sigmoid(token_logits)
+            for row, w in enumerate(batch):
+                i, toks, offs = windows[w]
+                probs[i] = np.maximum(probs[i], p[row])
+                for k, off in enumerate(offs):
+                    score = float(tp[row, k + 1])
+                    if score > token_scores[i].get(off, -1.0):
+                        token_scores[i][off] = score
+                if with_embeddings and embeddings[i] is None:
+                    embeddings[i] = emb[row]
+        return [
+            ModelOutput(
+                scores=dict(zip(self.info.attributes, map(float, probs[i]), strict=True)),
+                token_offsets=list(token_scores[i]),
+                token_scores=list(token_scores[i].values()),
+                embedding=embeddings[i].tolist() if embeddings[i] is not None else None,
+            )
+            for i in range(len(texts))
+        ]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length sentence embeddings (first window), for topicality."""
+        outs = self.score(texts, with_embeddings=True)
+        return np.array([o.embedding for o in outs], np.float32)
+
+    def _batches(self, order: list[int], windows: list) -> list[list[int]]:
+        """Group length-sorted windows so each batch holds about ``batch_tokens`` tokens."""
+        out: list[list[int]] = []
+        current: list[int] = []
+        for w in order:
+            width = len(windows[w][1]) + 2
+            if current and width * (len(current) + 1) > self._batch_tokens:
+                out.append(current)
+                current = []
+            current.append(w)
+        if current:
+            out.append(current)
+        return out
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@cache
+def shared_scorer(path: str | None = None, threads: int | None = None) -> NeuralScorer:
+    """One scorer per process: loading the model takes ~0.3 s and ~100 MB."""
+    return NeuralScorer(path, threads=threads)

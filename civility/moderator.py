@@ -1,0 +1,145 @@
+"""The pipeline: text in → normalise → score → explain → decide.
+
+``Moderator`` wires the stages together and is the one object the CLI, the
+server and the batch scorer share. Each stage is a plain function in its own
+module; this class only holds what is expensive to build (the model session,
+the policy) and runs the stages in order over a batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from civility import explain, score
+from civility.groups import find_mentions
+from civility.model import NeuralScorer, shared_scorer
+from civility.normalize import Normalized, normalize
+from civility.policy import Policy, decide, default_policy, load_policy
+from civility.signals import Evidence, detect
+from civility.targets import find_targets
+from civility.types import Comment, Page, Span, Verdict
+
+TextLike = str | Comment
+
+
+class Moderator:
+    """Score, explain and decide comments under a publisher's policy.
+
+    >>> from civility import Moderator
+    >>> verdicts = Moderator().moderate(["Thanks for the clear article."])
+    >>> verdicts[0].decision
+    'publish'
+    """
+
+    def __init__(
+        self,
+        policy: Policy | str | os.PathLike[str] | None = None,
+        *,
+        model: str | os.PathLike[str] | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.policy = (
+            policy
+            if isinstance(policy, Policy)
+            else (load_policy(policy) if policy is not None else default_policy())
+        )
+        self.scorer: NeuralScorer = shared_scorer(None if model is None else str(model), threads)
+
+    @property
+    def version(self) -> str:
+        return self.scorer.version
+
+    def moderate(self, texts: Sequence[TextLike], article: str | None = None) -> list[Verdict]:
+        """One :class:`Verdict` per input, in input order."""
+        comments = [
+            t if isinstance(t, Comment) else Comment(str(i + 1), t) for i, t in enumerate(texts)
+        ]
+        if not comments:
+            return []
+        norms = [normalize(c.text) for c in comments]
+        outputs = self.scorer.score([c.text for c in comments], with_embeddings=article is not None)
+        off_topic = self._off_topic(norms, outputs, article) if article else [None] * len(comments)
+        return [
+            self._verdict(c, n, o, t)
+            for c, n, o, t in zip(comments, norms, outputs, off_topic, strict=True)
+        ]
+
+    def moderate_page(self, page: Page) -> list[Verdict]:
+        return self.moderate(list(page.comments), article=page.article or None)
+
+    def _verdict(
+        self, comment: Comment, norm: Normalized, output, off_topic: float | None
+    ) -> Verdict:
+        evidence = detect(norm)
+        mentions = find_mentions(norm)
+        attributes = score.combine(
+            output.scores, ((e.attribute, e.prob) for e in evidence), off_topic=off_topic
+        )
+        rule_spans = [_span(e) for e in evidence]
+        targets = find_targets(norm, mentions, attributes, [(e.start, e.end) for e in evidence])
+        target_spans = [
+            Span(t.start, t.end, "identity_attack", comment.text[t.start : t.end])
+            for t in targets
+            if attributes["identity_attack"] >= 0.5
+        ]
+        model_spans = explain.token_spans(
+            comment.text, output.token_offsets, output.token_scores, attributes
+        )
+        spans = explain.combine_spans(
+            [*rule_spans, *target_spans, *model_spans], attributes, self._flag_levels()
+        )
+        action, reasons = decide(self.policy, attributes, targets, norm.text)
+        return Verdict(
+            id=comment.id,
+            text=comment.text,
+            attributes=attributes,
+            targets=targets,
+            spans=spans,
+            decision=action,
+            reasons=reasons,
+            model_version=self.version,
+        )
+
+    def _flag_levels(self) -> dict[str, float]:
+        """An attribute is "flagged" (and explained) from its review threshold, else 0.5."""
+        return {
+            a: (t.review if t.review is not None else 0.5)
+            for a, t in self.policy.thresholds.items()
+        }
+
+    def _off_topic(self, norms: Sequence[Normalized], outputs, article: str) -> list[float]:
+        article_norm = normalize(article[:20_000])
+        stems = score.article_stems(article_norm.text)
+        article_vec = self.scorer.embed(_paragraphs(article))
+        out = []
+        for norm, output in zip(norms, outputs, strict=True):
+            vec = np.asarray(output.embedding, np.float32)
+            similarity = float(np.max(article_vec @ vec)) if len(article_vec) else 0.0
+            out.append(
+                score.off_topic_probability(score.lexical_overlap(norm.text, stems), similarity)
+            )
+        return out
+
+
+def _paragraphs(article: str, limit: int = 32) -> list[str]:
+    """The article as up to ``limit`` paragraph-sized pieces: one long embedding blurs topics."""
+    parts = [p.strip() for p in article.splitlines() if len(p.strip()) > 40]
+    return parts[:limit] or [article[:2000]]
+
+
+def _span(e: Evidence) -> Span:
+    return Span(e.start, e.end, e.attribute, e.text, e.prob)
+
+
+def moderate_file(
+    path: str | os.PathLike[str], moderator: Moderator | None = None
+) -> tuple[Page, list[Verdict]]:
+    """Read a page (text, HTML or JSON) and moderate its comments."""
+    from civility.read import read_page
+
+    page = read_page(Path(path))
+    return page, (moderator or Moderator()).moderate_page(page)

@@ -1,0 +1,292 @@
+"""Fuse the model's probabilities, lexical evidence and article context into final scores.
+
+The model is strong on phrasing it has seen and weak on rare words (a slur for
+Azerbaijanis, "nuke 'em", a leetspeak insult); the rules are the reverse. The
+two are combined with a noisy-OR: either can raise a score, neither can lower
+the other's. ``off_topic`` compares the comment with the article; ``spam``
+comes from rules alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES
+
+_CONTENT_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "can't",
+        "cannot",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "even",
+        "ever",
+        "every",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "getting",
+        "got",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "he",
+        "he's",
+        "her",
+        "here",
+        "here's",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "how's",
+        "i",
+        "i'm",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "just",
+        "know",
+        "let's",
+        "like",
+        "lol",
+        "make",
+        "many",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "never",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "one",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "people",
+        "really",
+        "said",
+        "same",
+        "say",
+        "says",
+        "see",
+        "she",
+        "she's",
+        "should",
+        "shouldn't",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "they're",
+        "this",
+        "those",
+        "though",
+        "through",
+        "thing",
+        "things",
+        "think",
+        "time",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "want",
+        "was",
+        "wasn't",
+        "way",
+        "we",
+        "we're",
+        "well",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "won't",
+        "would",
+        "wouldn't",
+        "yeah",
+        "yes",
+        "yet",
+        "you",
+        "you're",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "im",
+        "dont",
+        "cant",
+        "its",
+        "gonna",
+        "got",
+        "going",
+    ]
+)
+#: Every derived form shares a stem this long: russia/russian/russians, azerbaijan/azerbaijanis.
+_STEM = 5
+
+
+def noisy_or(*probabilities: float) -> float:
+    out = 1.0
+    for p in probabilities:
+        out *= 1.0 - min(1.0, max(0.0, p))
+    return 1.0 - out
+
+
+def combine(
+    model: Mapping[str, float],
+    evidence: Iterable[tuple[str, float]],
+    *,
+    off_topic: float | None = None,
+) -> dict[str, float]:
+    """Final per-attribute probabilities, in :data:`ATTRIBUTES` order.
+
+    ``evidence`` is ``(attribute, probability)`` from the lexical rules.
+    """
+    rule: dict[str, list[float]] = {}
+    for attr, p in evidence:
+        rule.setdefault(attr, []).append(p)
+    # Overlapping rules often match the same words, so evidence is pooled with max,
+    # not multiplied; it is independent of the model, so those two combine with noisy-OR.
+    scores = {a: noisy_or(model.get(a, 0.0), max(rule.get(a, [0.0]))) for a in MODEL_ATTRIBUTES}
+    # A threat or dehumanizing attack is toxic whatever the toxicity head thinks,
+    # and one backed by explicit evidence is severe.
+    attack = max(
+        scores["threat"],
+        scores["dehumanization"],
+        scores["identity_attack"],
+        scores["insult"],
+        scores["sexually_explicit"],
+    )
+    scores["toxicity"] = max(scores["toxicity"], attack)
+    severe_rule = max([*rule.get("threat", ()), *rule.get("dehumanization", ()), 0.0])
+    scores["severe_toxicity"] = max(
+        scores["severe_toxicity"],
+        0.9 * min(severe_rule, max(scores["threat"], scores["dehumanization"])),
+    )
+    scores["spam"] = max(rule.get("spam", [0.0]))
+    scores["off_topic"] = off_topic if off_topic is not None else 0.0
+    return {a: round(min(1.0, max(0.0, scores[a])), 6) for a in ATTRIBUTES}
+
+
+def article_stems(article_text: str) -> frozenset[str]:
+    """The article's vocabulary, stemmed crudely but robustly (lower-cased, normalised input)."""
+    return frozenset(w[:_STEM] for w in _CONTENT_WORD.findall(article_text) if w not in _STOPWORDS)
+
+
+def lexical_overlap(comment_text: str, stems: frozenset[str]) -> float:
+    """Fraction of the comment's content words that the article also uses."""
+    words = [w for w in _CONTENT_WORD.findall(comment_text) if w not in _STOPWORDS]
+    if not words:
+        return 0.0
+    return sum(w[:_STEM] in stems for w in words) / len(words)
+
+
+def off_topic_probability(overlap: float, similarity: float) -> float:
+    """Map word overlap and embedding similarity to P(off topic).
+
+    A comment that shares a quarter of its words with the article, or whose
+    embedding sits close to it, is on topic. The constants were set on the
+    example page and a handful of hand-written on/off-topic pairs (see tests).
+    """
+    z = 3.0 - 14.0 * overlap - 6.0 * max(0.0, similarity)
+    return 1.0 / (1.0 + math.exp(-z))

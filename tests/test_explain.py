@@ -1,0 +1,40 @@
+"""Evidence spans point at whole words of the original text, for flagged attributes only."""
+
+from civility.explain import combine_spans, token_spans
+from civility.types import Span
+
+TEXT = "you are an ungrateful idiot, frankly"
+
+
+def test_token_spans_are_widened_to_whole_words():
+    # The tokenizer split "ungrateful" into "ung" + "##rateful"; only the first piece scored.
+    offsets = [(0, 3), (4, 7), (8, 10), (11, 14), (14, 21), (22, 27)]
+    scores = [0.1, 0.1, 0.1, 0.9, 0.2, 0.95]
+    spans = token_spans(TEXT, offsets, scores, {"insult": 0.9})
+    assert [(s.text, s.attribute) for s in spans] == [("ungrateful idiot", "insult")]
+    assert TEXT[spans[0].start : spans[0].end] == "ungrateful idiot"
+
+
+def test_no_token_spans_when_nothing_is_flagged():
+    assert token_spans(TEXT, [(22, 27)], [0.99], {"insult": 0.2, "toxicity": 0.3}) == []
+
+
+def test_token_spans_take_the_most_specific_flagged_attribute():
+    spans = token_spans(TEXT, [(22, 27)], [0.99], {"toxicity": 0.9, "threat": 0.7})
+    assert spans[0].attribute == "threat"
+
+
+def test_spans_of_unflagged_attributes_are_dropped():
+    spans = [Span(22, 27, "insult", "idiot", 0.9), Span(0, 3, "profanity", "you", 0.6)]
+    kept = combine_spans(spans, {"insult": 0.8, "profanity": 0.3})
+    assert [s.attribute for s in kept] == ["insult"]
+
+
+def test_duplicate_spans_keep_the_strongest():
+    spans = [Span(22, 27, "insult", "idiot", 0.6), Span(22, 27, "insult", "idiot", 0.9)]
+    assert combine_spans(spans, {"insult": 0.9}) == (Span(22, 27, "insult", "idiot", 0.9),)
+
+
+def test_flag_levels_can_differ_per_attribute():
+    spans = [Span(22, 27, "insult", "idiot", 0.9)]
+    assert combine_spans(spans, {"insult": 0.6}, {"insult": 0.85}) == ()

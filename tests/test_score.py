@@ -1,0 +1,69 @@
+"""How model probabilities, lexical evidence and article context become final scores."""
+
+from civility.score import (
+    article_stems,
+    combine,
+    lexical_overlap,
+    noisy_or,
+    off_topic_probability,
+)
+from civility.types import ATTRIBUTES
+
+QUIET_MODEL = dict.fromkeys(ATTRIBUTES[:8], 0.02)
+
+
+def test_every_attribute_is_scored_in_report_order():
+    assert list(combine(QUIET_MODEL, [])) == list(ATTRIBUTES)
+
+
+def test_scores_are_probabilities():
+    scores = combine(
+        {a: 1.5 for a in QUIET_MODEL}, [("threat", 2.0), ("spam", -1.0)], off_topic=0.3
+    )
+    assert all(0.0 <= v <= 1.0 for v in scores.values())
+
+
+def test_lexical_evidence_raises_a_score_the_model_missed():
+    scores = combine(QUIET_MODEL, [("threat", 0.9)])
+    assert scores["threat"] >= 0.9
+
+
+def test_evidence_never_lowers_what_the_model_found():
+    model = {**QUIET_MODEL, "insult": 0.8}
+    assert combine(model, [("insult", 0.1)])["insult"] >= 0.8
+
+
+def test_a_threat_is_toxic_even_when_the_toxicity_head_is_quiet():
+    scores = combine(QUIET_MODEL, [("threat", 0.9)])
+    assert scores["toxicity"] >= 0.9
+
+
+def test_an_evidenced_threat_is_severe():
+    assert combine(QUIET_MODEL, [("threat", 0.95)])["severe_toxicity"] >= 0.8
+
+
+def test_two_weak_pieces_of_evidence_add_up():
+    assert noisy_or(0.5, 0.5) == 0.75
+
+
+def test_spam_comes_from_rules_alone_and_defaults_to_zero():
+    assert combine(QUIET_MODEL, [])["spam"] == 0.0
+    assert combine(QUIET_MODEL, [("spam", 0.8)])["spam"] == 0.8
+
+
+def test_off_topic_is_zero_without_an_article():
+    assert combine(QUIET_MODEL, [])["off_topic"] == 0.0
+
+
+def test_word_overlap_counts_inflected_forms_of_article_words():
+    stems = article_stems("relations between russia and azerbaijan deteriorated")
+    assert lexical_overlap("the russians and azerbaijanis", stems) == 1.0
+    assert lexical_overlap("my uncle pimped me out in detroit", stems) == 0.0
+
+
+def test_a_comment_sharing_the_articles_words_is_on_topic():
+    assert off_topic_probability(overlap=0.4, similarity=0.3) < 0.2
+
+
+def test_a_comment_with_nothing_in_common_is_off_topic():
+    assert off_topic_probability(overlap=0.0, similarity=0.05) > 0.8

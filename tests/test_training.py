@@ -1,0 +1,58 @@
+"""Training is reproducible code, not a one-off: a tiny run trains, exports and loads."""
+
+from __future__ import annotations
+
+import pytest
+
+from civility.training.datasets import hash_split, load_all
+from civility.training.evaluate import span_f1
+from civility.types import MODEL_ATTRIBUTES
+from tests.helpers import DATA, needs_data
+
+
+def test_hash_split_is_stable_and_roughly_proportional():
+    splits = [hash_split(f"key{i}") for i in range(5000)]
+    assert splits == [hash_split(f"key{i}") for i in range(5000)]
+    assert 0.07 < splits.count("test") / 5000 < 0.13
+
+
+def test_span_f1_follows_the_semeval_definition():
+    assert span_f1([set()], [set()]) == 1.0
+    assert span_f1([{1, 2}], [set()]) == 0.0
+    assert span_f1([{1, 2, 3, 4}], [{3, 4}]) == pytest.approx(2 / 3)
+
+
+@needs_data
+def test_every_dataset_maps_only_onto_known_attributes_and_keeps_its_test_split():
+    examples = load_all(DATA)
+    assert {a for e in examples for a in e.labels} <= set(MODEL_ATTRIBUTES)
+    sources_with_tests = {e.source for e in examples if e.split == "test"}
+    assert {"hatexplain", "olid", "toxic_spans", "hatemoji", "convabuse"} <= sources_with_tests
+
+
+@needs_data
+def test_toxic_spans_test_posts_never_leak_into_training():
+    examples = load_all(DATA)
+    test_texts = {
+        e.text.strip() for e in examples if e.source == "toxic_spans" and e.split == "test"
+    }
+    assert not any(
+        e.text.strip() in test_texts
+        for e in examples
+        if e.source == "toxic_spans" and e.split == "train"
+    )
+
+
+@needs_data
+def test_a_tiny_training_run_exports_a_model_that_scores(tmp_path):
+    pytest.importorskip("torch")
+    from civility.model import NeuralScorer
+    from civility.training.export import export
+    from civility.training.train import train
+
+    train(DATA, tmp_path / "run", epochs=1.0, limit=64, batch_size=16)
+    export(tmp_path / "run", tmp_path / "model", version="test")
+    scorer = NeuralScorer(tmp_path / "model")
+    (out,) = scorer.score(["a tiny smoke test"])
+    assert set(out.scores) == set(MODEL_ATTRIBUTES)
+    assert (tmp_path / "model" / "model.onnx").stat().st_size < 30_000_000
