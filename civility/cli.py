@@ -11,8 +11,13 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from civility.batch import Rejected
+    from civility.formats import Columns
 
 #: command name -> "module:attribute"; imported only when the command runs.
 LAZY_COMMANDS = {
@@ -133,9 +138,10 @@ def moderate(
 
 
 @click.command("score")
-@click.argument("input", type=click.Path(dir_okay=False, allow_dash=True), default="-")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="Where to write scores (default: JSONL on stdout).")
+@click.argument("input", type=click.Path(allow_dash=True), default="-")
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
+              help="Where to write scores (default: JSONL on stdout; a directory for --engine "
+                   "ray).")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv", "parquet"]),
               help="Input format (default: from the extension; stdin is JSONL).")
 @click.option("--output-format", type=click.Choice(["jsonl", "csv", "parquet"]),
@@ -197,21 +203,25 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
                           id_required=id_column is not None,
                           article_required=article_column is not None)
         _check_scorer(policy, model)
-        if input != "-" and not Path(input).exists() and engine == "local":
-            raise click.ClickException(f"no such file: {input}")
         if engine == "ray":
             _score_with_ray(input, output, in_fmt, out_fmt, columns, rejects, workers, batch_size,
                             ray_address, policy, model, resume)
             return
         if ray_address:
             raise click.ClickException("--ray-address needs --engine ray")
+        for path in (input, output):
+            if path != "-" and Path(path).is_dir():
+                raise click.ClickException(f"{path} is a directory; --engine local reads and "
+                                           f"writes files")
+        if input != "-" and not Path(input).exists():
+            raise click.ClickException(f"no such file: {input}")
         rejects_path = rejects or (None if output == "-" else output + ".rejects.jsonl")
         job = Job(input=input, output=output, input_format=in_fmt, output_format=out_fmt,
                   columns=columns, rejects=rejects_path, model=model, policy=policy,
                   workers=workers or default_workers(), chunk_rows=batch_size, resume=resume)
         shown = 0
 
-        def report(item) -> None:  # type: ignore[no-untyped-def]
+        def report(item: Rejected) -> None:
             nonlocal shown
             shown += 1
             if rejects_path is None or shown <= 20:
@@ -230,7 +240,7 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         click.echo(f"nothing to resume: {output} is complete (no {output}.civility-progress)",
                    err=True)
         return
-    rate = (summary.scored - 0) / summary.seconds if summary.seconds else 0.0
+    rate = summary.scored_now / summary.seconds if summary.seconds else 0.0
     where = f" (see {rejects_path})" if summary.rejected and rejects_path else ""
     resumed = f", resumed after {summary.resumed_rows} rows" if summary.resumed_rows else ""
     click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} lines{where}"
@@ -248,8 +258,8 @@ def _check_scorer(policy: str | None, model: str | None) -> None:
         load_policy(policy)
 
 
-def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns, rejects,  # type: ignore[no-untyped-def]
-                    workers: int | None, batch_size: int, address: str | None,
+def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns: Columns,
+                    rejects: str | None, workers: int | None, batch_size: int, address: str | None,
                     policy: str | None, model: str | None, resume: bool) -> None:
     if resume:
         raise click.ClickException("--resume is for --engine local; Ray retries failed tasks "

@@ -1,0 +1,101 @@
+"""Throughput, memory and scaling of ``civility score`` against PyTorch baselines, in one run.
+
+Prints figures; it is not a test. On the same generated comments (default 10k):
+
+1. Civility end to end (the real CLI, all cores): comments/s and peak RSS of
+   the whole process tree (main process plus workers);
+2. a Detoxify-sized baseline: a BERT-base classifier in PyTorch built from
+   ``transformers.BertConfig()`` with random weights (speed does not depend on
+   them), and all-MiniLM-L6-v2 in PyTorch; both truncate at 128 tokens, pad each
+   batch to its longest text, and are timed after loading (in their favour);
+3. the ratios;
+4. how Civility's time grows with input size (10k, 100k; 1M with ``--full``)
+   and with workers (1, 2).
+
+Usage::
+
+    CIVILITY_MODEL=runs/smoke/export python benchmarks/throughput.py            # ~15 min on 2 cores
+    python benchmarks/throughput.py --full                                       # adds 1M rows
+    python benchmarks/throughput.py --n 1000 --sizes 1000,5000 --no-baselines    # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from score_speed import baseline_run, civility_run, comments_file
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x.replace("_", "").replace("k", "000").replace("M", "000000"))
+            for x in text.split(",") if x]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="comments for the comparison")
+    parser.add_argument("--sizes", type=_ints, default=[10_000, 100_000],
+                        help="input sizes for the scaling table (e.g. 10k,100k)")
+    parser.add_argument("--full", action="store_true", help="add 1M rows to the scaling table")
+    parser.add_argument("--workers", type=_ints, default=[1, 2],
+                        help="worker counts for the scaling table")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="torch threads for the baselines")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the PyTorch baselines")
+    parser.add_argument("--baseline-n", type=int,
+                        help="time the baselines on the first N of the comments (default: all; "
+                             "BERT-base is slow, and comments/s does not depend on N)")
+    args = parser.parse_args()
+    sizes = sorted(set(args.sizes + ([1_000_000] if args.full else [])))
+    cores = os.cpu_count() or 1
+
+    with tempfile.TemporaryDirectory(prefix="civility-bench-") as tmp:
+        tmpdir = Path(tmp)
+        path = comments_file(tmpdir, args.n)
+        print(f"# {args.n:,} generated comments, batch size {args.batch_size}, {cores} cores",
+              flush=True)
+        ours = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir)
+        print(f"civility score (all cores)      {ours['per_s']:8.1f} comments/s   "
+              f"peak RSS {ours['peak_rss_mb']:6.0f} MB   ({ours['seconds']:.1f} s)", flush=True)
+        if not args.no_baselines:
+            subset = path
+            if args.baseline_n and args.baseline_n < args.n:
+                subset = tmpdir / f"baseline-{args.baseline_n}.jsonl"
+                with path.open() as src, subset.open("w") as dst:
+                    dst.writelines(line for _, line in zip(range(args.baseline_n), src,
+                                                           strict=False))
+            for kind, label in (("bert", "BERT-base PyTorch (Detoxify-sized)"),
+                                ("minilm", "MiniLM-L6 PyTorch")):
+                base = baseline_run(kind, subset, batch_size=args.batch_size, threads=args.threads)
+                print(f"{label:32s}{base['per_s']:8.1f} comments/s   "
+                      f"peak RSS {base['peak_rss_mb']:6.0f} MB   ({base['seconds']:.1f} s, "
+                      f"model only)   civility is {ours['per_s'] / base['per_s']:.1f}x",
+                      flush=True)
+
+        print("\n# time vs input size (all cores)")
+        print(f"{'rows':>10} {'seconds':>9} {'comments/s':>11} {'peak RSS MB':>12}")
+        for n in sizes:
+            run = civility_run(comments_file(tmpdir, n), workers=None,
+                               batch_size=args.batch_size, tmp=tmpdir)
+            print(f"{n:>10,} {run['seconds']:>9.1f} {run['per_s']:>11.1f} "
+                  f"{run['peak_rss_mb']:>12.0f}", flush=True)
+            if n != args.n:
+                (tmpdir / f"comments-{n}.jsonl").unlink()  # 1M rows is ~250 MB of JSONL
+
+        print(f"\n# time vs workers ({args.n:,} rows)")
+        print(f"{'workers':>10} {'seconds':>9} {'comments/s':>11} {'peak RSS MB':>12}")
+        for w in args.workers:
+            run = civility_run(path, workers=w, batch_size=args.batch_size, tmp=tmpdir)
+            print(f"{w:>10} {run['seconds']:>9.1f} {run['per_s']:>11.1f} "
+                  f"{run['peak_rss_mb']:>12.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

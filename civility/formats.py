@@ -1,0 +1,586 @@
+"""Streaming readers and committed writers for ``civility score``: JSONL, CSV and Parquet.
+
+Readers yield one :class:`~civility.batch.Record` or :class:`~civility.batch.Rejected`
+per input row and never hold more than a row (JSONL, CSV) or a record batch
+(Parquet) in memory, so archives of any size stream. A reader can skip the rows
+a previous run already handled, which is how ``--resume`` continues.
+
+Writers commit: after :meth:`commit` everything written so far is on disk and the
+returned state (a byte offset, or a count of Parquet part files) is what the
+progress file records. Reopened with that state, a writer drops whatever tail a
+killed run left after its last commit, so every row is written exactly once.
+
+pyarrow is imported only for Parquet, so JSONL and CSV work without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from civility.batch import MAX_TEXT_CHARS, Record, Rejected, check_record, parse_line
+from civility.types import ATTRIBUTES
+
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+               ".parquet": "parquet", ".pq": "parquet"}
+#: A line longer than this cannot hold a text under MAX_TEXT_CHARS (12 bytes is the
+#: longest JSON spelling of one character, a surrogate pair), so it is rejected unread.
+MAX_LINE_BYTES = 12 * MAX_TEXT_CHARS + 65_536
+#: Rows per Parquet part file: the commit interval (and memory held) for Parquet output.
+PARQUET_PART_ROWS = 8192
+#: Columns of a CSV output row; nested values are JSON in their cells.
+CSV_COLUMNS: tuple[str, ...] = ("id", "decision", *ATTRIBUTES, "targets", "spans", "reasons",
+                                "model_version")
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read as asked (unknown format, missing column, ...)."""
+
+
+def detect_format(path: str, override: str | None = None) -> str:
+    """The format named by ``override``, else by the file extension; stdin/stdout are JSONL."""
+    if override:
+        if override not in FORMATS:
+            raise FormatError(f"unknown format {override!r}; choose one of {', '.join(FORMATS)}")
+        return override
+    if path == "-":
+        return "jsonl"
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    for suffix in reversed(suffixes):
+        if suffix in _EXTENSIONS:
+            return _EXTENSIONS[suffix]
+    raise FormatError(f"cannot tell the format of {path!r} from its extension "
+                      f"(.jsonl, .csv, .parquet); name it with --input-format/--output-format")
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which input fields hold the text, the id and the article.
+
+    ``id``/``article`` may be absent from a file unless marked required (the user
+    named them explicitly): then a typo is an error, not silently line-number ids.
+    """
+
+    text: str = "text"
+    id: str = "id"
+    article: str = "article"
+    id_required: bool = False
+    article_required: bool = False
+
+    def fields(self) -> dict[str, str]:
+        return {"text_field": self.text, "id_field": self.id, "article_field": self.article}
+
+
+# --------------------------------------------------------------------------- readers
+
+
+class Reader(Protocol):
+    """Rows in input order. ``position``/``total`` measure progress in ``unit`` (bytes or rows)."""
+
+    unit: str
+    total: int | None
+    position: int
+
+    def __iter__(self) -> Iterator[Record | Rejected]: ...
+
+    def close(self) -> None: ...
+
+
+def open_reader(path: str, fmt: str, columns: Columns = Columns(), *, skip: int = 0) -> Reader:
+    """A reader over ``path`` ('-' is stdin) that skips the first ``skip`` rows."""
+    if fmt == "parquet":
+        if path == "-":
+            raise FormatError("Parquet cannot be read from stdin; pass a file")
+        return ParquetReader(path, columns, skip=skip)
+    stream: IO[bytes] = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    total = None if path == "-" else os.fstat(stream.fileno()).st_size
+    if fmt == "jsonl":
+        return JsonlReader(stream, columns, skip=skip, total=total)
+    if fmt == "csv":
+        return CsvReader(stream, columns, skip=skip, total=total)
+    raise FormatError(f"unknown format {fmt!r}")
+
+
+def _bounded_lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """(line, its size in bytes); a line over MAX_LINE_BYTES comes back cut short.
+
+    Reading with a limit keeps memory bounded even for a file with no newlines.
+    """
+    first = True
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES)
+        if not raw:
+            return
+        size = len(raw)
+        if size == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:  # drain the rest of an oversized line without keeping it
+                more = stream.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+        if first and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        first = False
+        yield raw, size
+
+
+class JsonlReader:
+    """One JSON object per line; blank lines are not rows."""
+
+    unit = "bytes"
+
+    def __init__(self, stream: IO[bytes], columns: Columns = Columns(), *, skip: int = 0,
+                 total: int | None = None) -> None:
+        self._stream, self._columns, self._skip = stream, columns, skip
+        self.total, self.position = total, 0
+
+    def __iter__(self) -> Iterator[Record | Rejected]:
+        fields = self._columns.fields()
+        skipped = 0
+        for line_no, (raw, size) in enumerate(_bounded_lines(self._stream), start=1):
+            self.position += size
+            if not raw.strip():
+                continue
+            if skipped < self._skip:
+                skipped += 1
+                continue
+            if size > len(raw):
+                yield Rejected(line_no, f"line is {size} bytes, over the limit of "
+                                        f"{MAX_LINE_BYTES}", raw[:200].decode("utf-8", "replace"))
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                yield Rejected(line_no, f"invalid UTF-8 at byte {err.start}",
+                               raw.decode("utf-8", "replace").rstrip("\r\n"))
+                continue
+            yield parse_line(line_no, text.rstrip("\r\n"), **fields)
+
+    def close(self) -> None:
+        if self._stream is not sys.stdin.buffer:
+            self._stream.close()
+
+
+class CsvReader:
+    """A header row, then one row per comment (quoted fields may span lines)."""
+
+    unit = "bytes"
+
+    def __init__(self, stream: IO[bytes], columns: Columns = Columns(), *, skip: int = 0,
+                 total: int | None = None) -> None:
+        self._stream, self._columns, self._skip = stream, columns, skip
+        self.total, self.position = total, 0
+        self._lines_read = 0
+        self._row_lines: list[str] = []
+        self._bad_utf8 = False
+        try:
+            self._read_header()
+        except csv.Error as err:
+            raise FormatError(f"the CSV header is unreadable: {err}") from err
+
+    def _lines(self) -> Iterator[str]:
+        for raw, size in _bounded_lines(self._stream):
+            self.position += size
+            self._lines_read += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", "replace")
+                self._bad_utf8 = True
+            self._row_lines.append(line)
+            yield line
+
+    def _read_header(self) -> None:
+        """Read up to the header now, so a wrong column fails before any output is written."""
+        csv.field_size_limit(MAX_LINE_BYTES)
+        self._rows = csv.reader(self._lines())
+        for row in self._rows:
+            if row:
+                self._width, self._index = len(row), self._header_index(row)
+                return
+        self._width, self._index = 0, {}
+
+    def __iter__(self) -> Iterator[Record | Rejected]:
+        skipped = 0
+        while self._width:
+            start = self._lines_read + 1
+            self._row_lines.clear()
+            self._bad_utf8 = False
+            try:
+                row = next(self._rows)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield Rejected(start, f"unreadable CSV row: {err}", self._raw())
+                continue
+            if not row:
+                continue
+            if skipped < self._skip:
+                skipped += 1
+                continue
+            yield self._record(start, row, self._width, self._index)
+
+    def _raw(self) -> str:
+        return "".join(self._row_lines).rstrip("\r\n")
+
+    def _header_index(self, header: list[str]) -> dict[str, int]:
+        cols = self._columns
+        index = {name: i for i, name in enumerate(header)}
+        wanted = [(cols.text, True), (cols.id, cols.id_required),
+                  (cols.article, cols.article_required)]
+        for name, required in wanted:
+            if required and name not in index:
+                raise FormatError(f"the CSV header has no {name!r} column (it has: "
+                                  f"{', '.join(header)}); choose one with --text-column, "
+                                  f"--id-column or --article-column")
+        return index
+
+    def _record(self, line_no: int, row: list[str], width: int,
+                index: dict[str, int]) -> Record | Rejected:
+        if len(row) != width:
+            return Rejected(line_no, f"row has {len(row)} fields, the header has {width}",
+                            self._raw())
+        if self._bad_utf8:
+            return Rejected(line_no, "invalid UTF-8", self._raw())
+        cols = self._columns
+        ident = row[index[cols.id]] if cols.id in index else ""
+        article = row[index[cols.article]] if cols.article in index else ""
+        return check_record(line_no, row[index[cols.text]], ident or line_no, article or None,
+                            self._raw(), **cols.fields())
+
+    def close(self) -> None:
+        if self._stream is not sys.stdin.buffer:
+            self._stream.close()
+
+
+class ParquetReader:
+    """Row groups read batch by batch; a row's "line" is its 1-based row number."""
+
+    unit = "rows"
+
+    def __init__(self, path: str, columns: Columns = Columns(), *, skip: int = 0,
+                 batch_rows: int = 4096) -> None:
+        import pyarrow.parquet as pq
+
+        self._file = pq.ParquetFile(path)
+        self._columns, self._skip, self._batch_rows = columns, skip, batch_rows
+        self._names = check_arrow_columns(self._file.schema_arrow, columns)
+        self.total = self._file.metadata.num_rows
+        self.position = min(skip, self.total)
+
+    def __iter__(self) -> Iterator[Record | Rejected]:
+        meta = self._file.metadata
+        first_row, groups = 0, []
+        for g in range(meta.num_row_groups):  # whole row groups already done are never read
+            n = meta.row_group(g).num_rows
+            if groups or first_row + n > self._skip:
+                groups.append(g)
+            else:
+                first_row += n
+        drop = self._skip - first_row
+        if not groups:
+            return
+        for batch in self._file.iter_batches(batch_size=self._batch_rows, row_groups=groups,
+                                             columns=self._names):
+            if drop >= batch.num_rows:
+                drop -= batch.num_rows
+                first_row += batch.num_rows
+                continue
+            yield from records_from_arrow(batch, self._columns, first_line=first_row + 1,
+                                          start=drop)
+            first_row += batch.num_rows
+            self.position = first_row
+            drop = 0
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def check_arrow_columns(schema: Any, columns: Columns) -> list[str]:
+    """The columns to read from an Arrow/Parquet schema; a wrong text column is fatal.
+
+    A text column of numbers is a mistake in the command, not in a row: rejecting
+    every row one by one would hide it.
+    """
+    import pyarrow as pa
+
+    names = list(schema.names)
+    for name, required in ((columns.text, True), (columns.id, columns.id_required),
+                           (columns.article, columns.article_required)):
+        if required and name not in names:
+            raise FormatError(f"no {name!r} column (columns: {', '.join(names)}); choose one "
+                              f"with --text-column, --id-column or --article-column")
+    kind = schema.field(columns.text).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_string_view(kind) or pa.types.is_null(kind)):
+        raise FormatError(f"column {columns.text!r} holds {kind}, not text")
+    return [n for n in (columns.text, columns.id, columns.article) if n in names]
+
+
+def records_from_arrow(batch: Any, columns: Columns, *, first_line: int = 1,
+                       start: int = 0) -> Iterator[Record | Rejected]:
+    """Rows of an Arrow table or record batch, validated like JSONL lines.
+
+    Used by the Parquet reader and by the Ray adapter, so both reject the same rows.
+    """
+    names = set(batch.schema.names)
+
+    def column(name: str) -> list[Any]:
+        return batch.column(name).to_pylist() if name in names else [None] * batch.num_rows
+
+    texts, ids, articles = column(columns.text), column(columns.id), column(columns.article)
+    for i in range(start, batch.num_rows):
+        line = first_line + i
+        ident = ids[i] if ids[i] is not None and ids[i] != "" else line
+        item = check_record(line, texts[i], ident, articles[i] or None, "", **columns.fields())
+        if isinstance(item, Rejected):
+            raw = json.dumps({columns.id: ids[i], columns.text: texts[i],
+                              columns.article: articles[i]}, ensure_ascii=False, default=str)
+            item = Rejected(item.line, item.reason, raw)
+        yield item
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class Sink(Protocol):
+    """Where scored rows go; see the module docstring for the commit protocol."""
+
+    def write(self, results: Sequence[dict]) -> None: ...
+
+    def ready(self) -> bool: ...
+
+    def commit(self) -> dict[str, int]: ...
+
+    def finish(self) -> None: ...
+
+    def cleanup(self) -> None: ...
+
+
+def open_sink(path: str, fmt: str, *, state: dict[str, int] | None = None,
+              durable: bool = True) -> Sink:
+    """A writer for ``path`` ('-' is stdout), reopened at ``state`` when resuming."""
+    if fmt == "jsonl":
+        return TextSink(path, _jsonl_line, state=state, durable=durable)
+    if fmt == "csv":
+        return TextSink(path, _csv_row, header=_csv_header(), state=state, durable=durable)
+    if fmt == "parquet":
+        if path == "-":
+            raise FormatError("Parquet cannot be written to stdout; pass -o FILE.parquet")
+        return ParquetSink(path, state=state, durable=durable)
+    raise FormatError(f"unknown format {fmt!r}")
+
+
+def _jsonl_line(result: dict) -> bytes:
+    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _csv_header() -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(CSV_COLUMNS)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_row(result: dict) -> bytes:
+    attributes = result.get("attributes", {})
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([
+        result["id"], result["decision"], *(attributes.get(a, "") for a in ATTRIBUTES),
+        *(json.dumps(result.get(k, []), ensure_ascii=False) for k in ("targets", "spans",
+                                                                         "reasons")),
+        result.get("model_version", "")])
+    return buffer.getvalue().encode("utf-8")
+
+
+def rejected_line(item: Rejected) -> bytes:
+    """One line of the rejects file."""
+    return _jsonl_line({"line": item.line, "reason": item.reason, "raw": item.raw})
+
+
+class TextSink:
+    """Lines appended to a file; its committed state is the byte offset."""
+
+    def __init__(self, path: str, encode: Any, *, header: bytes = b"",
+                 state: dict[str, int] | None = None, durable: bool = True) -> None:
+        self._encode, self._durable = encode, durable
+        self._stdout = path == "-"
+        offset = (state or {}).get("bytes", 0)
+        if self._stdout:
+            self._file: IO[bytes] = sys.stdout.buffer
+        elif offset:
+            self._file = open(path, "r+b")  # noqa: SIM115
+            self._file.truncate(offset)  # drop what a killed run wrote after its last commit
+            self._file.seek(offset)
+        else:
+            self._file = open(path, "wb")  # noqa: SIM115
+        self._written = offset
+        if not offset and header:
+            self._put(header)
+
+    def _put(self, data: bytes) -> None:
+        self._file.write(data)
+        self._written += len(data)
+
+    def write(self, results: Sequence[Any]) -> None:
+        if results:
+            self._put(b"".join(map(self._encode, results)))
+
+    def ready(self) -> bool:
+        return True
+
+    def commit(self) -> dict[str, int]:
+        self._file.flush()
+        if self._durable and not self._stdout:
+            os.fsync(self._file.fileno())
+        return {"bytes": self._written}
+
+    def finish(self) -> None:
+        self._file.flush()
+        if not self._stdout:
+            self._file.close()
+
+    def cleanup(self) -> None:
+        """Nothing to tidy: the file written is the output."""
+
+
+class RejectsSink:
+    """The rejects JSONL file, created only when the first bad row arrives."""
+
+    def __init__(self, path: str | None, *, state: dict[str, int] | None = None,
+                 durable: bool = True) -> None:
+        self.path, self._durable = path, durable
+        self._sink: TextSink | None = None
+        offset = (state or {}).get("bytes", 0)
+        if path and offset:
+            self._sink = TextSink(path, rejected_line, state=state, durable=durable)
+        elif path and os.path.exists(path):
+            os.unlink(path)  # a stale file from an earlier run would be misread as this run's
+
+    def write(self, items: Sequence[Rejected]) -> None:
+        if not items or not self.path:
+            return
+        if self._sink is None:
+            self._sink = TextSink(self.path, rejected_line, durable=self._durable)
+        self._sink.write(items)
+
+    def commit(self) -> dict[str, int]:
+        return self._sink.commit() if self._sink else {"bytes": 0}
+
+    def finish(self) -> None:
+        if self._sink:
+            self._sink.finish()
+
+
+class ParquetSink:
+    """Committed chunks become part files beside the output; :meth:`finish` merges them.
+
+    A Parquet file is unreadable until its footer is written, so a killed run could
+    not be continued from a half-written one; finished part files can.
+    """
+
+    def __init__(self, path: str, *, state: dict[str, int] | None = None,
+                 durable: bool = True, part_rows: int | None = None) -> None:
+        self.path, self._durable = path, durable
+        self._part_rows = part_rows or PARQUET_PART_ROWS
+        self.parts_dir = Path(path + ".civility-parts")
+        self._parts = (state or {}).get("parts", 0)
+        if self._parts:
+            for stale in self.parts_dir.iterdir():  # parts written after the last commit
+                if not stale.name.endswith(".parquet") or self._index(stale) >= self._parts:
+                    stale.unlink()
+            missing = [i for i in range(self._parts) if not self._part(i).exists()]
+            if missing:
+                raise FormatError(f"part files missing from {self.parts_dir}: {missing[:5]}; "
+                                  f"cannot resume, rerun without --resume")
+        else:
+            shutil.rmtree(self.parts_dir, ignore_errors=True)
+            self.parts_dir.mkdir(parents=True)
+        self._buffer: list[dict] = []
+
+    @staticmethod
+    def _index(part: Path) -> int:
+        try:
+            return int(part.stem.split("-")[1])
+        except (IndexError, ValueError):
+            return 1 << 62
+
+    def _part(self, i: int) -> Path:
+        return self.parts_dir / f"part-{i:06d}.parquet"
+
+    def write(self, results: Sequence[dict]) -> None:
+        self._buffer.extend(results)
+
+    def ready(self) -> bool:
+        return len(self._buffer) >= self._part_rows
+
+    def commit(self) -> dict[str, int]:
+        if self._buffer:
+            import pyarrow.parquet as pq
+
+            tmp = self.parts_dir / f"part-{self._parts:06d}.tmp"
+            pq.write_table(results_to_arrow(self._buffer), tmp)
+            if self._durable:
+                _fsync_path(tmp)
+            os.replace(tmp, self._part(self._parts))
+            self._parts += 1
+            self._buffer = []
+        return {"parts": self._parts}
+
+    def finish(self) -> None:
+        """Merge the parts into the output, part by part (memory: one part at a time)."""
+        import pyarrow.parquet as pq
+
+        self.commit()
+        tmp = self.path + ".civility-tmp"
+        with pq.ParquetWriter(tmp, result_schema()) as writer:
+            for i in range(self._parts):
+                writer.write_table(pq.read_table(self._part(i), schema=result_schema()))
+        if self._durable:
+            _fsync_path(tmp)
+        os.replace(tmp, self.path)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+
+
+def _fsync_path(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def result_schema() -> Any:
+    """The Arrow schema of a scored row: the JSONL contract, column by column."""
+    import pyarrow as pa
+
+    target = pa.struct([("group", pa.string()), ("category", pa.string()),
+                        ("mention", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("attribute", pa.string()),
+                      ("text", pa.string()), ("score", pa.float64())])
+    return pa.schema([
+        ("id", pa.string()),
+        ("attributes", pa.struct([(a, pa.float64()) for a in ATTRIBUTES])),
+        ("targets", pa.list_(target)),
+        ("spans", pa.list_(span)),
+        ("decision", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+        ("model_version", pa.string()),
+    ])
+
+
+def results_to_arrow(results: Sequence[dict]) -> Any:
+    """Scored rows as an Arrow table with :func:`result_schema` (extra keys are dropped)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(list(results), schema=result_schema())
