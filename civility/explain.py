@@ -64,17 +64,42 @@ def _merge_words(text: str, hits: Iterable[tuple[int, int, float]]) -> list[tupl
 
 
 def combine_spans(
-    spans: Iterable[Span],
+    text: str,
+    rule_spans: Iterable[Span],
+    model_spans: Iterable[Span],
     attributes: Mapping[str, float],
     flagged: Mapping[str, float] | float = 0.5,
 ) -> tuple[Span, ...]:
-    """Keep spans of flagged attributes only; one span per (range, attribute), in text order."""
-    best: dict[tuple[int, int, str], Span] = {}
-    for span in spans:
+    """Disjoint spans per flagged attribute, in text order.
+
+    A model span that overlaps a rule span takes the rule's attribute: the token
+    head knows *that* a word is toxic, the rule knows *how* ("nuke" is a threat,
+    not profanity). Overlapping spans of one attribute are merged, so a reader
+    sees one highlight per phrase.
+    """
+    rules = list(rule_spans)
+    relabelled = []
+    for span in model_spans:
+        match = next((r for r in rules if r.start < span.end and span.start < r.end), None)
+        relabelled.append(
+            span
+            if match is None
+            else Span(span.start, span.end, match.attribute, span.text, span.score)
+        )
+    by_attribute: dict[str, list[Span]] = {}
+    for span in [*rules, *relabelled]:
         limit = flagged if isinstance(flagged, float) else flagged.get(span.attribute, 0.5)
-        if attributes.get(span.attribute, 0.0) < limit:
-            continue
-        key = (span.start, span.end, span.attribute)
-        if key not in best or span.score > best[key].score:
-            best[key] = span
-    return tuple(sorted(best.values(), key=lambda s: (s.start, s.end, s.attribute)))
+        if attributes.get(span.attribute, 0.0) >= limit and span.end > span.start:
+            by_attribute.setdefault(span.attribute, []).append(span)
+    merged: list[Span] = []
+    for attribute, spans in by_attribute.items():
+        spans.sort(key=lambda sp: (sp.start, sp.end))
+        start, end, score = spans[0].start, spans[0].end, spans[0].score
+        for sp in spans[1:]:
+            if sp.start <= end:
+                end, score = max(end, sp.end), max(score, sp.score)
+            else:
+                merged.append(Span(start, end, attribute, text[start:end], score))
+                start, end, score = sp.start, sp.end, sp.score
+        merged.append(Span(start, end, attribute, text[start:end], score))
+    return tuple(sorted(merged, key=lambda sp: (sp.start, sp.end, sp.attribute)))

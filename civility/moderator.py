@@ -8,20 +8,22 @@ the policy) and runs the stages in order over a batch.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from civility import explain, score
-from civility.groups import find_mentions
+from civility.groups import Mention, find_mentions
 from civility.model import NeuralScorer, shared_scorer
 from civility.normalize import Normalized, normalize
 from civility.policy import Policy, decide, default_policy, load_policy
 from civility.signals import Evidence, detect
 from civility.targets import find_targets
-from civility.types import Comment, Page, Span, Verdict
+from civility.types import Comment, ModelOutput, Page, Span, Verdict
 
 TextLike = str | Comment
 
@@ -47,6 +49,7 @@ class Moderator:
             if isinstance(policy, Policy)
             else (load_policy(policy) if policy is not None else default_policy())
         )
+        self._articles: dict[str, _ArticleContext] = {}
         self.scorer: NeuralScorer = shared_scorer(None if model is None else str(model), threads)
 
     @property
@@ -61,21 +64,30 @@ class Moderator:
         if not comments:
             return []
         norms = [normalize(c.text) for c in comments]
+        mentions = [find_mentions(n) for n in norms]
         outputs = self.scorer.score([c.text for c in comments], with_embeddings=article is not None)
-        off_topic = self._off_topic(norms, outputs, article) if article else [None] * len(comments)
+        off_topic = (
+            self._off_topic(norms, mentions, outputs, article)
+            if article
+            else [None] * len(comments)
+        )
         return [
-            self._verdict(c, n, o, t)
-            for c, n, o, t in zip(comments, norms, outputs, off_topic, strict=True)
+            self._verdict(*args)
+            for args in zip(comments, norms, mentions, outputs, off_topic, strict=True)
         ]
 
     def moderate_page(self, page: Page) -> list[Verdict]:
         return self.moderate(list(page.comments), article=page.article or None)
 
     def _verdict(
-        self, comment: Comment, norm: Normalized, output, off_topic: float | None
+        self,
+        comment: Comment,
+        norm: Normalized,
+        mentions: list[Mention],
+        output: ModelOutput,
+        off_topic: float | None,
     ) -> Verdict:
         evidence = detect(norm)
-        mentions = find_mentions(norm)
         attributes = score.combine(
             output.scores, ((e.attribute, e.prob) for e in evidence), off_topic=off_topic
         )
@@ -90,7 +102,11 @@ class Moderator:
             comment.text, output.token_offsets, output.token_scores, attributes
         )
         spans = explain.combine_spans(
-            [*rule_spans, *target_spans, *model_spans], attributes, self._flag_levels()
+            comment.text,
+            [*rule_spans, *target_spans],
+            model_spans,
+            attributes,
+            self._flag_levels(),
         )
         action, reasons = decide(self.policy, attributes, targets, norm.text)
         return Verdict(
@@ -111,18 +127,45 @@ class Moderator:
             for a, t in self.policy.thresholds.items()
         }
 
-    def _off_topic(self, norms: Sequence[Normalized], outputs, article: str) -> list[float]:
-        article_norm = normalize(article[:20_000])
-        stems = score.article_stems(article_norm.text)
-        article_vec = self.scorer.embed(_paragraphs(article))
+    def _off_topic(
+        self,
+        norms: Sequence[Normalized],
+        mentions: Sequence[list[Mention]],
+        outputs: Sequence[ModelOutput],
+        article: str,
+    ) -> list[float]:
+        context = self._article_context(article)
         out = []
-        for norm, output in zip(norms, outputs, strict=True):
+        for norm, found, output in zip(norms, mentions, outputs, strict=True):
             vec = np.asarray(output.embedding, np.float32)
-            similarity = float(np.max(article_vec @ vec)) if len(article_vec) else 0.0
-            out.append(
-                score.off_topic_probability(score.lexical_overlap(norm.text, stems), similarity)
-            )
+            similarity = float(np.max(context.vectors @ vec)) if len(context.vectors) else 0.0
+            shared = any(m.group in context.groups for m in found)
+            overlap = score.lexical_overlap(norm.text, context.stems)
+            out.append(score.off_topic_probability(overlap, similarity, shared_group=shared))
         return out
+
+    def _article_context(self, article: str) -> _ArticleContext:
+        """Stems, groups and paragraph embeddings of an article, cached: threads repeat."""
+        key = hashlib.sha1(article.encode("utf-8", "replace")).hexdigest()
+        if (hit := self._articles.get(key)) is not None:
+            return hit
+        norm = normalize(article[:20_000])
+        context = _ArticleContext(
+            stems=score.article_stems(norm.text),
+            groups=frozenset(m.group for m in find_mentions(norm)),
+            vectors=self.scorer.embed(_paragraphs(article)),
+        )
+        if len(self._articles) >= 64:
+            self._articles.pop(next(iter(self._articles)))
+        self._articles[key] = context
+        return context
+
+
+@dataclass(frozen=True, slots=True)
+class _ArticleContext:
+    stems: frozenset[str]
+    groups: frozenset[str]
+    vectors: np.ndarray
 
 
 def _paragraphs(article: str, limit: int = 32) -> list[str]:

@@ -26,15 +26,24 @@ def test_token_spans_take_the_most_specific_flagged_attribute():
 
 def test_spans_of_unflagged_attributes_are_dropped():
     spans = [Span(22, 27, "insult", "idiot", 0.9), Span(0, 3, "profanity", "you", 0.6)]
-    kept = combine_spans(spans, {"insult": 0.8, "profanity": 0.3})
+    kept = combine_spans(TEXT, spans, [], {"insult": 0.8, "profanity": 0.3})
     assert [s.attribute for s in kept] == ["insult"]
 
 
-def test_duplicate_spans_keep_the_strongest():
-    spans = [Span(22, 27, "insult", "idiot", 0.6), Span(22, 27, "insult", "idiot", 0.9)]
-    assert combine_spans(spans, {"insult": 0.9}) == (Span(22, 27, "insult", "idiot", 0.9),)
+def test_overlapping_spans_of_one_attribute_become_one_highlight():
+    spans = [Span(11, 21, "insult", "ungrateful", 0.6), Span(11, 27, "insult", "...", 0.9)]
+    assert combine_spans(TEXT, spans, [], {"insult": 0.9}) == (
+        Span(11, 27, "insult", "ungrateful idiot", 0.9),
+    )
+
+
+def test_a_model_span_takes_the_attribute_of_the_rule_it_overlaps():
+    model = [Span(11, 27, "toxicity", "ungrateful idiot", 0.8)]
+    rules = [Span(22, 27, "insult", "idiot", 0.9)]
+    kept = combine_spans(TEXT, rules, model, {"insult": 0.9, "toxicity": 0.9})
+    assert kept == (Span(11, 27, "insult", "ungrateful idiot", 0.9),)
 
 
 def test_flag_levels_can_differ_per_attribute():
     spans = [Span(22, 27, "insult", "idiot", 0.9)]
-    assert combine_spans(spans, {"insult": 0.6}, {"insult": 0.85}) == ()
+    assert combine_spans(TEXT, spans, [], {"insult": 0.6}, {"insult": 0.85}) == ()

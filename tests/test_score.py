@@ -67,3 +67,7 @@ def test_a_comment_sharing_the_articles_words_is_on_topic():
 
 def test_a_comment_with_nothing_in_common_is_off_topic():
     assert off_topic_probability(overlap=0.0, similarity=0.05) > 0.8
+
+
+def test_naming_a_group_the_article_names_keeps_a_comment_on_topic():
+    assert off_topic_probability(overlap=0.0, similarity=0.1, shared_group=True) < 0.5
