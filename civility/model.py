@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -77,6 +78,7 @@ class NeuralScorer:
         self._shift = np.array(
             [cal.get(a, [1.0, 0.0])[1] for a in self.info.attributes], np.float32
         )
+        self._demojize = meta.get("preprocess") == "demojize"
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
@@ -99,12 +101,13 @@ class NeuralScorer:
         """Calibrated probabilities per attribute, token evidence and (optionally) embeddings."""
         if not texts:
             return []
-        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        prepared = [model_text(t) if self._demojize else (t, None) for t in texts]
+        encodings = self._tokenizer.encode_batch([p[0] for p in prepared], add_special_tokens=False)
         # Each window: (text index, token ids, char offsets of those tokens).
         windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
         body = self.info.max_tokens - 2
         for i, enc in enumerate(encodings):
-            ids, offsets = enc.ids, enc.offsets
+            ids, offsets = enc.ids, original_offsets(enc.offsets, prepared[i][1])
             starts = (
                 range(0, max(1, len(ids) - body + _WINDOW_STRIDE), _WINDOW_STRIDE)
                 if len(ids) > body
@@ -167,6 +170,46 @@ class NeuralScorer:
         if current:
             out.append(current)
         return out
+
+
+def model_text(text: str) -> tuple[str, list[int] | None]:
+    """The text the network reads: emoji spelled out as words, with a map back.
+
+    MiniLM's vocabulary has no emoji, so "I would love to 🔫 some 👳🏾" reads as
+    "[UNK] [UNK]" and the hate is invisible. Each emoji becomes its Unicode name
+    ("pistol", "man with turban"); skin-tone modifiers, joiners and variation
+    selectors are dropped. ``offsets[i]`` is the index in ``text`` of the
+    character that produced character ``i`` (``None`` when nothing changed).
+    """
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    offsets: list[int] = []
+    changed = False
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "So" and ord(ch) > 0x2000:
+            name = unicodedata.name(ch, "").lower()
+            piece = f" {name} " if name else " "
+            changed = True
+        elif 0x1F3FB <= ord(ch) <= 0x1F3FF or ch in "\u200d\ufe0f":
+            piece = ""
+            changed = True
+        else:
+            piece = ch
+        out.append(piece)
+        offsets.extend([i] * len(piece))
+    return ("".join(out), offsets) if changed else (text, None)
+
+
+def original_offsets(
+    offsets: Sequence[tuple[int, int]], mapping: list[int] | None
+) -> list[tuple[int, int]]:
+    """Token offsets in the model text → offsets in the original text."""
+    if mapping is None:
+        return list(offsets)
+    end = len(mapping)
+    return [(mapping[s], mapping[e - 1] + 1) if e > s and e <= end else (s, s) for s, e in offsets]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

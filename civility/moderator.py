@@ -121,9 +121,13 @@ class Moderator:
         )
 
     def _flag_levels(self) -> dict[str, float]:
-        """An attribute is "flagged" (and explained) from its review threshold, else 0.5."""
+        """Explain an attribute once it is more likely than not, or when the policy acts sooner.
+
+        Explanations do not wait for the policy's review threshold: a moderator
+        looking at a published comment still wants to see what was borderline.
+        """
         return {
-            a: (t.review if t.review is not None else 0.5)
+            a: min(0.5, t.review) if t.review is not None else 0.5
             for a, t in self.policy.thresholds.items()
         }
 

@@ -21,6 +21,7 @@ import torch
 from tokenizers import Tokenizer
 from torch import nn
 
+from civility.model import model_text, original_offsets
 from civility.training.datasets import Example, load_all
 from civility.training.synthetic import generate
 from civility.types import MODEL_ATTRIBUTES
@@ -94,9 +95,10 @@ class Encoded:
 
 
 def encode(tok: Tokenizer, examples: list[Example]) -> list[Encoded]:
-    encs = tok.encode_batch([e.text for e in examples])
+    prepared = [model_text(e.text) for e in examples]
+    encs = tok.encode_batch([p[0] for p in prepared])
     out = []
-    for ex, enc in zip(examples, encs, strict=True):
+    for ex, enc, (_, mapping) in zip(examples, encs, prepared, strict=True):
         labels = np.array([ex.labels.get(a, np.nan) for a in MODEL_ATTRIBUTES], dtype=np.float32)
         token_labels = None
         if ex.spans is not None:
@@ -105,7 +107,9 @@ def encode(tok: Tokenizer, examples: list[Example]) -> list[Encoded]:
                 chars[s:e] = True
             token_labels = [
                 -100 if special or s == e else int(chars[s:e].any())
-                for (s, e), special in zip(enc.offsets, enc.special_tokens_mask, strict=True)
+                for (s, e), special in zip(
+                    original_offsets(enc.offsets, mapping), enc.special_tokens_mask, strict=True
+                )
             ]
         out.append(Encoded(enc.ids, labels, token_labels, 1.0))
     return out
@@ -292,6 +296,7 @@ def train(
         "attributes": list(MODEL_ATTRIBUTES),
         "calibration": calibration,
         "max_tokens": MAX_TOKENS,
+        "preprocess": "demojize",
         "train_examples": len(train_ex),
         "epochs": epochs,
         "seed": seed,

@@ -1,0 +1,49 @@
+"""The neural scorer: batching, windows and the text the network reads."""
+
+from __future__ import annotations
+
+from civility.model import NeuralScorer, model_text, original_offsets
+from civility.types import MODEL_ATTRIBUTES
+
+
+def test_emoji_are_spelled_out_for_the_network():
+    text, mapping = model_text("love to 🔫 some 👳🏾")
+    assert "pistol" in text and "man with turban" in text
+    assert mapping is not None and len(mapping) == len(text)
+
+
+def test_plain_ascii_is_read_unchanged():
+    assert model_text("plain words") == ("plain words", None)
+
+
+def test_token_offsets_map_back_to_the_emoji_in_the_original():
+    original = "so 🔫 them"
+    text, mapping = model_text(original)
+    start = text.index("pistol")
+    ((s, e),) = original_offsets([(start, start + 6)], mapping)
+    assert original[s:e] == "🔫"
+
+
+def test_scores_are_probabilities_for_every_model_attribute():
+    (out,) = NeuralScorer().score(["a perfectly ordinary sentence"])
+    assert set(out.scores) == set(MODEL_ATTRIBUTES)
+    assert all(0.0 <= p <= 1.0 for p in out.scores.values())
+
+
+def test_batching_does_not_change_scores():
+    scorer = NeuralScorer()
+    texts = ["short", "a somewhat longer comment about the article and its claims", "you idiot"]
+    together = scorer.score(texts)
+    alone = [scorer.score([t])[0] for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        for attr in MODEL_ATTRIBUTES:
+            assert abs(a.scores[attr] - b.scores[attr]) < 0.02
+
+
+def test_a_long_comment_is_scored_in_windows_and_keeps_its_worst_part():
+    scorer = NeuralScorer()
+    insult = "you are a worthless idiot and a moron"
+    (long,) = scorer.score(["I have read the article carefully. " * 60 + insult])
+    (short,) = scorer.score([insult])
+    assert long.scores["insult"] > 0.5 * short.scores["insult"]
+    assert max(e for _, e in long.token_offsets) > 2000
