@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "import": "civility.server.cli:import_cmd",
     "user": "civility.server.cli:user_cmd",
     "apikey": "civility.server.cli:apikey_cmd",
+    "site": "civility.server.cli:site_cmd",
     "report": "civility.report:report_cmd",
 }
 

@@ -523,7 +523,7 @@ NON_GROUP_PHRASES = [
 ]
 
 #: Words that make an ambiguous country/demonym word political or ethnic (e.g. "china" + "war").
-CONTEXT_CUES = (  # noqa: SIM905
+CONTEXT_CUES = (
     "government governments regime president presidents prime minister ministers ministry "
     "parliament election elections army armies military troops soldiers war wars invasion invade "
     "invaded occupation occupied border borders sanctions embassy ambassador diplomats treaty "

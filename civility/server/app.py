@@ -1,0 +1,205 @@
+"""The app factory: ``create_app(Settings(...)) -> FastAPI``.
+
+Building the app migrates the database (so ``civility serve`` on a fresh clone just works),
+loads the model and wires the routers; the lifespan starts the micro-batcher and the webhook
+worker and scores anything a crash left pending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+import civility
+from civility.server import api, auth, errors, openai_compat, perspective
+from civility.server.metrics import Metrics, MetricsMiddleware
+from civility.server.scoring import ScoringService
+from civility.server.settings import Settings
+from civility.server.webhooks import WebhookWorker
+from civility.store import Store
+from civility.store import queries as q
+from civility.store.db import schema_revision
+from civility.store.models import Meta
+from civility.types import Comment
+
+log = logging.getLogger("civility.server")
+
+
+def _secret_key(store: Store, configured: str | None) -> bytes:
+    """The configured secret, else one generated on first run and kept in the database."""
+    if configured:
+        return configured.encode()
+    with store.session() as db:
+        row = db.get(Meta, "secret_key")
+        if row is None:
+            db.add(Meta(key="secret_key", value=secrets.token_hex(32)))
+            try:
+                db.commit()
+            except IntegrityError:  # another process won the race
+                db.rollback()
+        value = db.scalar(select(Meta.value).where(Meta.key == "secret_key"))
+        assert value is not None
+        return value.encode()
+
+
+def _load_moderator(settings: Settings) -> Any:
+    if settings.moderator is not None:
+        return settings.moderator
+    from civility.moderator import Moderator
+
+    try:
+        return Moderator(settings.policy, model=settings.model)
+    except FileNotFoundError as err:
+        log.warning("no model loaded (%s): scoring endpoints will answer 503", err)
+        return None
+
+
+async def _rescore_pending(app: FastAPI) -> None:
+    """Comments committed but never scored (the process died in between) get scored now."""
+    store: Store = app.state.store
+    scorer: ScoringService | None = app.state.scorer
+    if scorer is None:
+        return
+    while True:
+        rows = await run_in_threadpool(_pending, store)
+        if not rows:
+            return
+        by_article: dict[str | None, list[tuple[int, str]]] = {}
+        for cid, _site, body, article in rows:
+            by_article.setdefault(article, []).append((cid, body))
+        for article, items in by_article.items():
+            await scorer.moderate([Comment(str(cid), t) for cid, t in items], article=article,
+                                  store_ids=[cid for cid, _ in items])
+        app.state.webhooks.notify()
+        log.info("scored %d comments left pending", len(rows))
+
+
+def _pending(store: Store) -> list[tuple[int, int, str, str | None]]:
+    with store.session() as db:
+        return q.pending_comments(db, limit=256)
+
+
+def _save(store: Store, pairs: list[Any], policy: str) -> None:
+    with store.writing() as db:
+        q.store_verdicts(db, pairs, policy=policy)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    store = Store(settings.database)
+    metrics = Metrics()
+    moderator = _load_moderator(settings)
+    policy_name = str(getattr(getattr(moderator, "policy", None), "name", ""))
+    scorer = (ScoringService(moderator, window_ms=settings.batch_window_ms,
+                             max_batch=settings.max_batch, metrics=metrics,
+                             persist=lambda pairs: _save(store, pairs, policy_name))
+              if moderator is not None else None)
+    webhooks = WebhookWorker(store, metrics=metrics, backoff_s=settings.webhook_backoff_s,
+                             backoff_max_s=settings.webhook_backoff_max_s,
+                             max_attempts=settings.webhook_max_attempts,
+                             timeout_s=settings.webhook_timeout_s, poll_s=settings.webhook_poll_s)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scorer is not None:
+            await scorer.start()
+        await webhooks.start()
+        rescore = (asyncio_task(_rescore_pending(app)) if settings.rescore_pending else None)
+        try:
+            yield
+        finally:
+            if rescore is not None:
+                rescore.cancel()
+            await webhooks.stop()
+            if scorer is not None:
+                await scorer.stop()
+            store.close()
+
+    app = FastAPI(
+        title="Civility", version=civility.__version__, lifespan=lifespan,
+        description="Moderation engine for news comment sections: native API, "
+                    "Perspective-compatible `/v1alpha1/comments:analyze`, OpenAI-compatible "
+                    "`/v1/moderations`. Authenticate with `Authorization: Bearer <key>` or "
+                    "`?key=<key>`.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.metrics = metrics
+    app.state.scorer = scorer
+    app.state.webhooks = webhooks
+    app.state.secret_key = _secret_key(store, settings.secret_key)
+    app.state.rate_limiter = auth.RateLimiter(settings.rate_limit, settings.rate_burst)
+    app.state.key_cache = auth.KeyCache()
+
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(perspective.router)
+    app.include_router(openai_compat.router)
+    app.include_router(auth.router)
+    _system_routes(app)
+    ui = _ui_module()
+    if ui is not None:
+        app.include_router(ui.router)
+        if hasattr(ui, "mount"):
+            ui.mount(app)
+    else:
+        @app.get("/", include_in_schema=False)
+        def root() -> Response:
+            return RedirectResponse("/docs", status_code=307)
+
+    # Outermost first: body limit before anything reads, metrics around everything.
+    app.add_middleware(auth.CsrfCookieMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(errors.BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def asyncio_task(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.get_running_loop().create_task(coro)
+
+
+def _ui_module() -> Any:
+    try:
+        from civility.server import ui
+    except ModuleNotFoundError as err:
+        if err.name in ("civility.server.ui",):
+            return None
+        raise
+    return ui
+
+
+def _system_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["system"], summary="Liveness and readiness")
+    def healthz(request: Request) -> Response:
+        store: Store = request.app.state.store
+        scorer = request.app.state.scorer
+        body: dict[str, Any] = {"status": "ok", "version": civility.__version__,
+                                "database": store.backend,
+                                "model": scorer.version if scorer else None}
+        try:
+            with store.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            body["schema"] = schema_revision(store.engine)
+        except Exception as err:  # report, don't crash: this is what load balancers poll
+            body.update(status="unavailable", error=f"database: {type(err).__name__}")
+        if scorer is None:
+            body["status"] = "degraded"
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
+
+    @app.get("/metrics", tags=["system"], summary="Prometheus metrics")
+    def metrics(request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,354 @@
+"""``civility serve``, ``import``, ``user``, ``apikey`` and ``site``.
+
+Every command takes ``--db`` (default: ``$CIVILITY_DB`` or ``sqlite:///civility.db`` in the
+current directory) and migrates the database first, so any of them works on a fresh clone.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+_DB_HELP = ("Database URL or SQLite path (default: $CIVILITY_DB or ./civility.db). "
+            "PostgreSQL: postgresql://user:pass@host/db")
+
+
+def _store(db: str | None):  # type: ignore[no-untyped-def]
+    from civility.store import DatabaseError, Store
+
+    try:
+        return Store(db)
+    except DatabaseError as err:
+        raise click.ClickException(str(err)) from err
+    except Exception as err:  # driver errors: unreachable server, bad password, ...
+        raise click.ClickException(f"cannot open the database: {err}") from err
+
+
+@click.command("serve")
+@click.option("--db", help=_DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--model", type=click.Path(file_okay=False), help="Model directory.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Policy TOML.")
+@click.option("--workers", default=1, show_default=True,
+              help="Server processes (each loads the model; rate limits are per process).")
+@click.option("--batch-window-ms", default=2.0, show_default=True,
+              help="Micro-batching window; 0 scores each request on its own.")
+@click.option("--log-level", default="info", show_default=True)
+def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: str | None,
+              workers: int, batch_window_ms: float, log_level: str) -> None:
+    """Serve the API and the moderator UI.
+
+    \b
+    The database is created and migrated on first run. Then:
+      civility user add alice --role admin     # a moderator for the UI
+      civility apikey create my-site           # a key for the API (printed once)
+      civility import page.txt                 # load a page's comments
+    Example:
+      civility serve --port 8000
+      civility serve --db postgresql://civility@localhost/civility --host 0.0.0.0
+    """
+    import os
+
+    import uvicorn
+
+    from civility.server.app import create_app
+    from civility.server.settings import Settings
+
+    if model:
+        from civility.model import model_dir
+
+        try:
+            model_dir(model)
+        except FileNotFoundError as err:
+            raise click.ClickException(str(err)) from err
+    store = _store(db)  # migrate now: fail fast with a clear message
+    backend = store.backend
+    store.close()
+    if db:
+        os.environ["CIVILITY_DB"] = db
+    if model:
+        os.environ["CIVILITY_MODEL"] = model
+    if policy:
+        os.environ["CIVILITY_POLICY"] = policy
+    os.environ["CIVILITY_BATCH_WINDOW_MS"] = str(batch_window_ms)
+    click.echo(f"civility: {backend} database ready; serving http://{host}:{port} "
+               f"(API docs at /docs)", err=True)
+    if workers > 1:
+        uvicorn.run("civility.server.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level=log_level)
+        return
+    app = create_app(Settings.from_env())
+    if app.state.scorer is None:
+        raise click.ClickException("no model found: pass --model DIR or set CIVILITY_MODEL")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "article"
+
+
+@click.command("import")
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--db", help=_DB_HELP)
+@click.option("--article-id", help="Article id (default: from the title or file name).")
+@click.option("--site", default="default", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]),
+              help="Page format (default: detected).")
+@click.option("--model", type=click.Path(file_okay=False), help="Model directory.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Policy TOML.")
+@click.option("--no-score", is_flag=True, help="Store only; the server scores on start.")
+def import_cmd(page: str, db: str | None, article_id: str | None, site: str, fmt: str | None,
+               model: str | None, policy: str | None, no_score: bool) -> None:
+    """Load a news PAGE (text, HTML or JSON) into the database: the article and its comments,
+    scored and decided, so they show up in the review queue.
+
+    \b
+    Importing the same page again is a no-op (comment ids are stable).
+    Example:
+      civility import ../shared/examples/news-page-with-comments.txt
+    """
+    from civility.read import PageError, read_page
+    from civility.store import queries as q
+
+    try:
+        parsed = read_page(sys.stdin.buffer.read() if page == "-" else Path(page), format=fmt)
+    except PageError as err:
+        raise click.ClickException(str(err)) from err
+    article = article_id or _slug(parsed.title or Path(page).stem)
+    store = _store(db)
+    with store.session() as session:
+        site_row = q.get_site(session, site, create=True)
+        site_id = site_row.id
+        aid = q.upsert_article(session, site_id, article, title=parsed.title,
+                               text=parsed.article or None)
+        accepted = q.accept_comments(session, site_id, [
+            q.NewComment(f"{article}:{c.id}", c.text, c.author) for c in parsed.comments], aid)
+    fresh = [(a, c) for a, c in zip(accepted, parsed.comments, strict=True)
+             if a.status == "pending"]
+    click.echo(f"article {article!r}: {len(accepted)} comments "
+               f"({sum(a.created for a in accepted)} new)", err=True)
+    if fresh and not no_score:
+        from civility.moderator import Moderator
+        from civility.policy import PolicyError
+
+        try:
+            moderator = Moderator(policy, model=model)
+        except (PolicyError, FileNotFoundError) as err:
+            raise click.ClickException(str(err)) from err
+        verdicts = moderator.moderate([c for _, c in fresh], article=parsed.article or None)
+        with store.session() as session:
+            q.store_verdicts(session, [(a.id, v) for (a, _), v in zip(fresh, verdicts,
+                                                                      strict=True)],
+                             policy=moderator.policy.name)
+        counts: dict[str, int] = {}
+        for v in verdicts:
+            counts[v.decision] = counts.get(v.decision, 0) + 1
+        click.echo("scored: " + ", ".join(f"{n} {d}" for d, n in sorted(counts.items())),
+                   err=True)
+    store.close()
+
+
+# --------------------------------------------------------------------------- users
+
+
+@click.group("user")
+def user_cmd() -> None:
+    """Manage moderator accounts (who can log in to the web UI)."""
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user_cmd.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "moderator"]), default="moderator",
+              show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--db", help=_DB_HELP)
+def user_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
+    """Create a moderator account (asks for the password).
+
+    \b
+    Example:
+      civility user add alice --role admin
+      echo 'correct horse battery' | civility user add bob --password-stdin
+    """
+    from civility.store.accounts import AccountError, create_moderator
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            account = create_moderator(session, username, _password(password_stdin), role=role)
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"created {account.role} {account.username!r}")
+
+
+@user_cmd.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--db", help=_DB_HELP)
+def user_passwd(username: str, password_stdin: bool, db: str | None) -> None:
+    """Set a moderator's password (logs out their sessions)."""
+    from civility.store.accounts import AccountError, set_password
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            set_password(session, username, _password(password_stdin))
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"password changed for {username!r}")
+
+
+@user_cmd.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Re-enable instead.")
+@click.option("--db", help=_DB_HELP)
+def user_disable(username: str, enable: bool, db: str | None) -> None:
+    """Disable (or --enable) a moderator account; disabling logs them out."""
+    from civility.store.accounts import AccountError, set_active
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            set_active(session, username, enable)
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"{'enabled' if enable else 'disabled'} {username!r}")
+
+
+@user_cmd.command("list")
+@click.option("--db", help=_DB_HELP)
+def user_list(db: str | None) -> None:
+    """List moderator accounts."""
+    from civility.store.accounts import list_moderators
+
+    store = _store(db)
+    with store.session() as session:
+        for account, active, last in list_moderators(session):
+            click.echo(f"{account.username}\t{account.role}\t"
+                       f"{'active' if active else 'disabled'}\t"
+                       f"last login {last.isoformat() if last else 'never'}")
+
+
+# --------------------------------------------------------------------------- API keys
+
+
+@click.group("apikey")
+def apikey_cmd() -> None:
+    """Manage API keys (for the native, Perspective and OpenAI endpoints)."""
+
+
+@apikey_cmd.command("create")
+@click.argument("name")
+@click.option("--scopes", default="score,read", show_default=True,
+              help="Comma-separated: score, read, moderate, admin.")
+@click.option("--site", default="default", show_default=True, help="The site the key acts for.")
+@click.option("--rate", type=float, help="Requests per second (default: the server's).")
+@click.option("--db", help=_DB_HELP)
+def apikey_create(name: str, scopes: str, site: str, rate: float | None, db: str | None) -> None:
+    """Create an API key; it is printed ONCE (only a hash is stored).
+
+    \b
+    Example:
+      civility apikey create comments-backend --scopes score,read
+      curl -H "Authorization: Bearer $KEY" localhost:8000/api/v1/queue
+    """
+    from civility.store.accounts import AccountError, create_api_key
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            key, info = create_api_key(session, name, scopes=scopes, site=site, rate_limit=rate)
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(key)
+    click.echo(f"created key {info.prefix} ({name}; scopes: {' '.join(info.scopes)}; "
+               f"site: {info.site}) — store it now, it is not shown again", err=True)
+
+
+@apikey_cmd.command("list")
+@click.option("--db", help=_DB_HELP)
+def apikey_list(db: str | None) -> None:
+    """List API keys (prefix, name, scopes, site, state)."""
+    from civility.store.accounts import list_api_keys
+
+    store = _store(db)
+    with store.session() as session:
+        for k in list_api_keys(session):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            click.echo(f"{k.prefix}\t{k.name}\t{','.join(k.scopes)}\t{k.site}\t{state}")
+
+
+@apikey_cmd.command("revoke")
+@click.argument("prefix")
+@click.option("--db", help=_DB_HELP)
+def apikey_revoke(prefix: str, db: str | None) -> None:
+    """Revoke the key with PREFIX (the part after 'civ_'; see 'apikey list')."""
+    from civility.store.accounts import AccountError, revoke_api_key
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            revoke_api_key(session, prefix)
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"revoked {prefix}")
+
+
+# --------------------------------------------------------------------------- sites
+
+
+@click.group("site")
+def site_cmd() -> None:
+    """Manage sites (publishers) and their decision webhooks."""
+
+
+@site_cmd.command("webhook")
+@click.argument("site")
+@click.argument("url", required=False)
+@click.option("--secret", help="HMAC secret (default: generated and printed).")
+@click.option("--db", help=_DB_HELP)
+def site_webhook(site: str, url: str | None, secret: str | None, db: str | None) -> None:
+    """Send every decision on SITE's comments to URL (omit URL to remove the webhook).
+
+    \b
+    Requests carry 'X-Civility-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">'.
+    Example:
+      civility site webhook default https://cms.example.com/civility-hook
+    """
+    import secrets as _secrets
+
+    from civility.store import queries as q
+
+    if url and not url.startswith(("http://", "https://")):
+        raise click.ClickException("the webhook URL must start with http:// or https://")
+    secret = secret or (_secrets.token_urlsafe(32) if url else None)
+    store = _store(db)
+    with store.session() as session:
+        q.set_site_webhook(session, site, url, secret)
+    if url:
+        click.echo(f"webhook for {site!r}: {url}")
+        click.echo(f"secret: {secret}")
+    else:
+        click.echo(f"webhook removed for {site!r}")
+
+
+@site_cmd.command("list")
+@click.option("--db", help=_DB_HELP)
+def site_list(db: str | None) -> None:
+    """List sites and their webhooks."""
+    from civility.store import queries as q
+
+    store = _store(db)
+    with store.session() as session:
+        for s in q.list_sites(session):
+            click.echo(f"{s.name}\t{s.webhook_url or '-'}")

@@ -1,0 +1,182 @@
+"""JSON errors everywhere, in the caller's dialect, and a hard cap on request bodies.
+
+Native and Perspective endpoints answer Google-API style errors
+(``{"error": {"code", "status", "message"}}``, the shape Perspective clients already parse);
+``/v1/`` (OpenAI-compatible) answers OpenAI style (``{"error": {"message", "type", "param",
+"code"}}``) so the ``openai`` SDK raises its usual exceptions. Bad input is always a 4xx with a
+message; only a bug can produce a 500, and even that is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("civility.server")
+
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 409: "ALREADY_EXISTS", 413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error",
+                403: "permission_error", 404: "not_found_error", 413: "invalid_request_error",
+                429: "rate_limit_error", 500: "server_error", 503: "server_error"}
+
+
+class ApiError(Exception):
+    """An error the client can act on; rendered as JSON with ``status`` and ``message``."""
+
+    def __init__(self, status: int, message: str, *, details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+        self.headers = headers
+        self.param = param
+
+
+class LoginRequired(Exception):
+    """No moderator session: browsers are sent to the login page, API clients get 401."""
+
+
+def error_body(path: str, status: int, message: str, *, details: list[dict[str, Any]] | None = None,
+               param: str | None = None) -> dict[str, Any]:
+    if path.startswith("/v1/"):
+        kind = OPENAI_TYPES.get(status, "invalid_request_error")
+        return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    body: dict[str, Any] = {"code": status, "status": STATUS_NAMES.get(status, "UNKNOWN"),
+                            "message": message}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def error_response(request_path: str, status: int, message: str, **kw: Any) -> JSONResponse:
+    headers = kw.pop("headers", None)
+    return JSONResponse(error_body(request_path, status, message, **kw), status_code=status,
+                        headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def validation_message(err: RequestValidationError) -> str:
+    problems = []
+    for e in err.errors()[:5]:
+        if e.get("type") == "json_invalid":
+            problems.append(f"request body is not valid JSON ({e.get('ctx', {}).get('error', '')})"
+                            .replace(" ()", ""))
+            continue
+        where = _location(tuple(e.get("loc", ())))
+        if e.get("type") == "missing":
+            problems.append(f"{where}: field required")
+        else:
+            problems.append(f"{where}: {e.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request.url.path, exc.status, exc.message, details=exc.details,
+                              headers=exc.headers, param=exc.param)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request.url.path, 400, validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        return error_response(request.url.path, exc.status_code, message,
+                              headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if "text/html" in request.headers.get("accept", ""):
+            from urllib.parse import quote
+
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return error_response(request.url.path, 401, "log in first (moderator session required)")
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request.url.path, 500, "internal error (logged on the server)")
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``limit`` bytes with 413 before any handler parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                await self._reject(scope, send, 400, "invalid Content-Length header")
+                return
+            if too_big:
+                await self._reject(scope, send, 413, self._message())
+                return
+        # Read (at most limit + 1 bytes of) the body, then replay it to the app.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._reject(scope, send, 413, self._message())
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _message(self) -> str:
+        return f"request body is larger than the limit of {self.limit} bytes"
+
+    async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
+        response = error_response(scope.get("path", ""), status, message)
+        await response(scope, _noop_receive, send)
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,100 @@
+"""A drop-in for OpenAI's ``POST /v1/moderations``.
+
+Point the ``openai`` SDK at this server (``OpenAI(base_url="http://host/v1", api_key=KEY)``)
+and ``client.moderations.create(input=...)`` works unchanged. Every OpenAI category is
+present; those Civility measures get our best mapping, the rest (self-harm, illicit,
+sexual/minors, violence/graphic) are 0 because we do not model them. Each result also carries
+a ``civility`` object with our native verdict, which the SDK keeps as an extra field.
+Nothing is stored: this endpoint only scores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from civility.server.deps import Scorer, Submitter
+from civility.server.errors import ApiError
+from civility.types import Comment, Verdict
+
+router = APIRouter()
+
+CATEGORIES = (
+    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+    "illicit/violent", "self-harm", "self-harm/intent", "self-harm/instructions", "sexual",
+    "sexual/minors", "violence", "violence/graphic",
+)
+FLAG_AT = 0.5
+
+
+def category_scores(a: dict[str, float]) -> dict[str, float]:
+    """Our attributes -> OpenAI's categories (0 where we measure nothing comparable)."""
+    insult, threat = a.get("insult", 0.0), a.get("threat", 0.0)
+    hate = max(a.get("identity_attack", 0.0), a.get("dehumanization", 0.0))
+    harassment = max(insult, a.get("severe_toxicity", 0.0))
+    scores = dict.fromkeys(CATEGORIES, 0.0)
+    scores.update({
+        "harassment": harassment,
+        "harassment/threatening": threat,
+        "hate": hate,
+        # A threat aimed at a group: both must hold, so the weaker one bounds it.
+        "hate/threatening": min(hate, threat),
+        "sexual": a.get("sexually_explicit", 0.0),
+        "violence": threat,
+    })
+    return {k: round(float(v), 6) for k, v in scores.items()}
+
+
+def result(v: Verdict) -> dict[str, Any]:
+    scores = category_scores(v.attributes)
+    categories = {k: s >= FLAG_AT for k, s in scores.items()}
+    return {"flagged": any(categories.values()) or v.decision == "reject",
+            "categories": categories, "category_scores": scores,
+            "category_applied_input_types": {k: ["text"] for k in CATEGORIES},
+            "civility": v.to_dict()}
+
+
+def _texts(body: Any, max_items: int, max_chars: int) -> list[str]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object with 'input'")
+    raw = body.get("input")
+    if raw is None:
+        raise ApiError(400, "'input' is required: a string or a list of strings",
+                       param="input")
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "'input' must be a string or a non-empty list", param="input")
+    if len(items) > max_items:
+        raise ApiError(400, f"'input' has {len(items)} items; the limit is {max_items}",
+                       param="input")
+    texts = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):  # multimodal form: {"type": "text", "text": "..."}
+            if item.get("type") != "text" or not isinstance(item.get("text"), str):
+                raise ApiError(400, f"input[{i}]: only {{'type': 'text', 'text': ...}} items "
+                                    "are supported (no images)", param="input")
+            item = item["text"]
+        if not isinstance(item, str):
+            raise ApiError(400, f"input[{i}] must be a string", param="input")
+        if len(item) > max_chars:
+            raise ApiError(400, f"input[{i}] is {len(item)} characters; the limit is {max_chars}",
+                           param="input")
+        texts.append(item)
+    return texts
+
+
+@router.post("/v1/moderations", tags=["openai"], summary="OpenAI-compatible moderation")
+async def moderations(request: Request, principal: Submitter,
+                      scorer: Scorer) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise ApiError(400, f"the request body is not valid JSON: {err}") from err
+    settings = request.app.state.settings
+    texts = _texts(body, settings.max_batch_comments, settings.max_comment_chars)
+    # Empty strings are valid for OpenAI; nothing to score in them.
+    verdicts = await scorer.moderate([Comment(str(i + 1), t) for i, t in enumerate(texts)])
+    return {"id": f"modr-{uuid.uuid4().hex}", "model": scorer.version or "civility",
+            "results": [result(v) for v in verdicts]}

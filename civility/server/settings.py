@@ -1,0 +1,75 @@
+"""Server settings: one frozen record, built by ``civility serve`` or by tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from civility.store.db import default_url
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs; defaults suit a single-box install.
+
+    ``moderator`` lets a caller hand in a ready :class:`~civility.Moderator` (tests share one);
+    otherwise one is built from ``model`` and ``policy`` on startup.
+    """
+
+    db_url: str = ""
+    model: str | None = None
+    policy: str | None = None
+    moderator: Any = None
+    #: Request bodies larger than this get 413.
+    max_body_bytes: int = 1_000_000
+    #: Comments per request (native batch, Perspective/OpenAI list input).
+    max_batch_comments: int = 1000
+    #: Characters per comment; longer texts get 400 (the model reads windows, not novels).
+    max_comment_chars: int = 20_000
+    #: Default per-key token bucket: sustained requests/second and burst size.
+    rate_limit: float = 100.0
+    rate_burst: float = 200.0
+    #: Micro-batching: wait up to this long for more requests to score together.
+    batch_window_ms: float = 2.0
+    max_batch: int = 64
+    #: Secret for CSRF tokens; None = generate once and keep it in the database.
+    secret_key: str | None = None
+    cookie_secure: bool = False
+    session_hours: float = 12.0
+    #: Webhook retries: delay = base * 2**attempt (capped), give up after max attempts.
+    webhook_backoff_s: float = 2.0
+    webhook_backoff_max_s: float = 600.0
+    webhook_max_attempts: int = 10
+    webhook_timeout_s: float = 10.0
+    webhook_poll_s: float = 1.0
+    #: Score comments left "pending" by a crash when the server starts.
+    rescore_pending: bool = True
+
+    @property
+    def database(self) -> str:
+        return self.db_url or default_url()
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Settings from CIVILITY_* environment variables, then explicit overrides."""
+        env: dict[str, Any] = {
+            "db_url": os.environ.get("CIVILITY_DB", ""),
+            "model": os.environ.get("CIVILITY_MODEL") or None,
+            "policy": os.environ.get("CIVILITY_POLICY") or None,
+            "secret_key": os.environ.get("CIVILITY_SECRET_KEY") or None,
+            "rate_limit": _env_float("CIVILITY_RATE_LIMIT", cls.rate_limit),
+            "rate_burst": _env_float("CIVILITY_RATE_BURST", cls.rate_burst),
+            "max_body_bytes": int(_env_float("CIVILITY_MAX_BODY_BYTES", cls.max_body_bytes)),
+            "batch_window_ms": _env_float("CIVILITY_BATCH_WINDOW_MS", cls.batch_window_ms),
+            "cookie_secure": os.environ.get("CIVILITY_COOKIE_SECURE", "") in ("1", "true"),
+        }
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**env)

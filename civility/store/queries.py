@@ -1,0 +1,846 @@
+"""Every read and write the server and the UI make, as plain functions over a ``Session``.
+
+Reads return frozen dataclasses (ready to render or serialise, detached from the session);
+writes commit their own transaction so a caller can never half-apply a decision. Decisions
+(model or human) write the decision row, update the comment's status, append the audit log
+(humans) and queue the site's webhook in ONE transaction: nothing is announced that was not
+stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civility.store.models import (
+    Article,
+    AttributeScore,
+    AuditLog,
+    CommentRow,
+    Decision,
+    Scoring,
+    Site,
+    SpanRow,
+    TargetRow,
+    WebhookDelivery,
+)
+from civility.types import ATTRIBUTES, Verdict
+
+ACTIONS = ("publish", "review", "reject")
+STATUSES = ("pending", *ACTIONS)
+
+
+class NotFound(LookupError):
+    """The comment, article or site does not exist."""
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class SpanInfo:
+    start: int
+    end: int
+    attribute: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    group: str
+    category: str
+    mention: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    id: int
+    comment_id: int
+    source: str
+    action: str
+    reason: str
+    actor: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInfo:
+    model_version: str
+    decision: str
+    reasons: tuple[str, ...]
+    attributes: dict[str, float]
+    spans: tuple[SpanInfo, ...]
+    targets: tuple[TargetInfo, ...]
+    created_at: datetime | None = None
+
+
+_EMPTY_SCORING = ScoringInfo("", "", (), {}, (), ())
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: int
+    external_id: str
+    text: str
+    author: str | None
+    created_at: datetime
+    status: str
+    article_id: int | None
+    article_external_id: str | None
+    article_title: str | None
+    attributes: dict[str, float]
+    spans: tuple[SpanInfo, ...]
+    targets: tuple[TargetInfo, ...]
+    reasons: tuple[str, ...]
+    model_decision: str
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _comment_dict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDetail(QueueItem):
+    decisions: tuple[DecisionRecord, ...] = ()
+    article_text: str | None = None
+    site_id: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _comment_dict(self)
+        out["decisions"] = [_decision_dict(d) for d in self.decisions]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: tuple[QueueItem, ...]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    items: tuple[AuditEntry, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: date
+    source: str
+    action: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    group: str
+    category: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleStats:
+    article_id: int
+    external_id: str
+    title: str | None
+    comments: int
+    held: int
+    rejected: int
+    published: int
+    last_comment_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    id: int
+    external_id: str
+    title: str | None
+    url: str | None
+    text: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadComment:
+    id: int
+    external_id: str
+    author: str | None
+    text: str
+    created_at: datetime
+    status: str
+    attributes: dict[str, float]
+    spans: tuple[SpanInfo, ...]
+    targets: tuple[TargetInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    article: ArticleInfo
+    comments: tuple[ThreadComment, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewComment:
+    """A comment as submitted: the publisher's id, text, optional author and time."""
+
+    external_id: str
+    text: str
+    author: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A stored comment: ``created`` is False when the external id was already known."""
+
+    id: int
+    external_id: str
+    created: bool
+    status: str
+
+
+def _decision_dict(d: DecisionRecord) -> dict[str, Any]:
+    return {"id": d.id, "source": d.source, "action": d.action, "reason": d.reason,
+            "actor": d.actor, "created_at": d.created_at.isoformat()}
+
+
+def _comment_dict(item: QueueItem) -> dict[str, Any]:
+    return {
+        "id": item.external_id, "internal_id": item.id, "text": item.text, "author": item.author,
+        "created_at": item.created_at.isoformat(), "status": item.status,
+        "article": None if item.article_id is None else {
+            "id": item.article_external_id, "title": item.article_title},
+        "attributes": {k: round(v, 4) for k, v in item.attributes.items()},
+        "targets": [{"group": t.group, "category": t.category, "mention": t.mention,
+                     "start": t.start, "end": t.end} for t in item.targets],
+        "spans": [{"start": s.start, "end": s.end, "attribute": s.attribute, "text": s.text,
+                   "score": round(s.score, 4)} for s in item.spans],
+        "model_decision": item.model_decision or None, "reasons": list(item.reasons),
+        "model_version": item.model_version or None,
+    }
+
+
+# --------------------------------------------------------------------------- sites & articles
+
+
+def get_site(db: Session, name: str = "default", *, create: bool = False) -> Site:
+    site = db.scalar(select(Site).where(Site.name == name))
+    if site is None:
+        if not create:
+            raise NotFound(f"no site named {name!r}")
+        site = Site(name=name)
+        db.add(site)
+        db.flush()
+    return site
+
+
+def set_site_webhook(db: Session, name: str, url: str | None, secret: str | None, *,
+                     actor: str = "cli") -> Site:
+    site = get_site(db, name, create=True)
+    site.webhook_url = url or None
+    site.webhook_secret = secret or None
+    audit(db, actor, "site.webhook", "site", name, {"url": url})
+    db.commit()
+    return site
+
+
+def list_sites(db: Session) -> list[Site]:
+    return list(db.scalars(select(Site).order_by(Site.id)))
+
+
+def upsert_article(db: Session, site_id: int, external_id: str, *, title: str | None = None,
+                   url: str | None = None, text: str | None = None, commit: bool = True) -> int:
+    """The article's internal id; given fields overwrite stored ones, missing ones are kept."""
+    row = db.scalar(select(Article).where(Article.site_id == site_id,
+                                          Article.external_id == external_id))
+    if row is None:
+        row = Article(site_id=site_id, external_id=external_id, title=title, url=url, text=text)
+        db.add(row)
+        try:
+            db.flush()
+        except IntegrityError:  # created concurrently: use theirs
+            db.rollback()
+            return upsert_article(db, site_id, external_id, title=title, url=url, text=text,
+                                  commit=commit)
+    else:
+        for name, value in (("title", title), ("url", url), ("text", text)):
+            if value is not None:
+                setattr(row, name, value)
+    article_id = row.id
+    if commit:
+        db.commit()
+    return article_id
+
+
+def article_by_external(db: Session, site_id: int, external_id: str) -> ArticleInfo | None:
+    row = db.scalar(select(Article).where(Article.site_id == site_id,
+                                          Article.external_id == external_id))
+    return None if row is None else _article_info(row)
+
+
+def article_by_external_any(db: Session, external_id: str) -> ArticleInfo | None:
+    """For moderators, who work across sites: the first site's article with this id."""
+    row = db.scalar(select(Article).where(Article.external_id == external_id)
+                    .order_by(Article.site_id).limit(1))
+    return None if row is None else _article_info(row)
+
+
+def article_text(db: Session, article_id: int) -> str | None:
+    return db.scalar(select(Article.text).where(Article.id == article_id))
+
+
+def _article_info(row: Article) -> ArticleInfo:
+    return ArticleInfo(row.id, row.external_id, row.title, row.url, row.text, row.created_at)
+
+
+# --------------------------------------------------------------------------- comments in
+
+
+def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
+                    article_id: int | None = None) -> list[Accepted]:
+    """Store comments and COMMIT before anything scores them; known external ids are returned
+    as they are (idempotent), never duplicated or overwritten."""
+    ids = [c.external_id for c in comments]
+    existing = _existing(db, site_id, ids)
+    out: list[Accepted] = []
+    new_rows: list[tuple[int, CommentRow]] = []
+    now = datetime.now(UTC)
+    for i, c in enumerate(comments):
+        if c.external_id in existing:
+            continue
+        row = CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
+                         author=c.author, text=c.text, created_at=c.created_at or now,
+                         received_at=now, status="pending")
+        existing[c.external_id] = (-1, "pending")  # store a repeat inside one request once
+        new_rows.append((i, row))
+    if new_rows:
+        db.add_all([r for _, r in new_rows])
+        try:
+            db.commit()
+        except IntegrityError:  # a concurrent request stored some of them first: go one by one
+            db.rollback()
+            return _accept_one_by_one(db, site_id, comments, article_id)
+    created = {r.external_id for _, r in new_rows}
+    final = _existing(db, site_id, ids)
+    for c in comments:
+        cid, status = final[c.external_id]
+        out.append(Accepted(cid, c.external_id, c.external_id in created, status))
+        created.discard(c.external_id)  # a repeat inside one request is a duplicate
+    return out
+
+
+def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment],
+                       article_id: int | None) -> list[Accepted]:
+    out = []
+    for c in comments:
+        found = _existing(db, site_id, [c.external_id])
+        if c.external_id in found:
+            cid, status = found[c.external_id]
+            out.append(Accepted(cid, c.external_id, False, status))
+            continue
+        now = datetime.now(UTC)
+        row = CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
+                         author=c.author, text=c.text, created_at=c.created_at or now,
+                         received_at=now, status="pending")
+        db.add(row)
+        try:
+            db.commit()
+            out.append(Accepted(row.id, c.external_id, True, "pending"))
+        except IntegrityError:
+            db.rollback()
+            cid, status = _existing(db, site_id, [c.external_id])[c.external_id]
+            out.append(Accepted(cid, c.external_id, False, status))
+    return out
+
+
+def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    if not external_ids:
+        return {}
+    rows = db.execute(select(CommentRow.external_id, CommentRow.id, CommentRow.status)
+                      .where(CommentRow.site_id == site_id,
+                             CommentRow.external_id.in_(set(external_ids))))
+    return {e: (i, s) for e, i, s in rows}
+
+
+def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy: str = "") -> None:
+    """Save each verdict as the comment's current scoring and, unless a human has already
+    decided, as the model's decision (which also queues the webhook).
+
+    One statement per table for the whole batch: the server calls this once per micro-batch,
+    so its cost is shared by every request in it.
+    """
+    if not pairs:
+        return
+    comments = {c.id: c for c in db.scalars(
+        select(CommentRow).where(CommentRow.id.in_([cid for cid, _ in pairs])))}
+    human_decided = set(db.scalars(select(Decision.comment_id).where(
+        Decision.comment_id.in_(list(comments)), Decision.source == "human")))
+    todo = [(cid, v) for cid, v in pairs if cid in comments]
+    if not todo:
+        return
+    now = datetime.now(UTC)
+    scorings = [Scoring(comment_id=cid, model_version=v.model_version, policy=policy,
+                        decision=v.decision, reasons=list(v.reasons), created_at=now)
+                for cid, v in todo]
+    db.add_all(scorings)
+    db.flush()  # one INSERT ... RETURNING for the batch
+    attrs, targets, spans = [], [], []
+    for scoring, (cid, v) in zip(scorings, todo, strict=True):
+        sid = scoring.id
+        attrs += [{"scoring_id": sid, "attribute": a, "comment_id": cid, "value": float(p)}
+                  for a, p in v.attributes.items()]
+        targets += [{"scoring_id": sid, "comment_id": cid, "group_name": t.group,
+                     "category": t.category, "mention": t.mention, "start": t.start,
+                     "end": t.end} for t in v.targets]
+        spans += [{"scoring_id": sid, "comment_id": cid, "attribute": x.attribute,
+                   "start": x.start, "end": x.end, "text": x.text, "score": float(x.score)}
+                  for x in v.spans]
+        comments[cid].scoring_id = sid
+    for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
+        if rows:
+            db.execute(insert(model), rows)
+    decided = [(comments[cid], v) for cid, v in todo if cid not in human_decided]
+    _decide_many(db, [(c, v.decision, v.model_version or "model", "; ".join(v.reasons),
+                       {"attributes": {k: round(p, 4) for k, p in v.attributes.items()}})
+                      for c, v in decided], source="model", now=now)
+    db.commit()
+
+
+def pending_comments(db: Session, *, limit: int = 500) -> list[tuple[int, int, str, str | None]]:
+    """(id, site_id, text, article text) of comments accepted but never scored (e.g. a crash)."""
+    rows = db.execute(select(CommentRow.id, CommentRow.site_id, CommentRow.text, Article.text)
+                      .outerjoin(Article, Article.id == CommentRow.article_id)
+                      .where(CommentRow.status == "pending", CommentRow.scoring_id.is_(None))
+                      .order_by(CommentRow.id).limit(limit))
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def _decide(db: Session, comment: CommentRow, action: str, *, source: str, actor: str,
+            reason: str, extra: dict[str, Any] | None = None) -> Decision:
+    return _decide_many(db, [(comment, action, actor, reason, extra)], source=source)[0]
+
+
+def _decide_many(db: Session,
+                 items: Sequence[tuple[CommentRow, str, str, str, dict[str, Any] | None]], *,
+                 source: str, now: datetime | None = None) -> list[Decision]:
+    """Decision rows, comment statuses, audit entries (humans) and webhook outbox rows."""
+    for _, action, *_rest in items:
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
+    if not items:
+        return []
+    now = now or datetime.now(UTC)
+    rows = [Decision(comment_id=c.id, source=source, action=action, reason=reason, actor=actor,
+                     created_at=now) for c, action, actor, reason, _ in items]
+    db.add_all(rows)
+    previous = [c.status for c, *_ in items]
+    for c, action, *_ in items:
+        c.status = action
+    db.flush()
+    sites = {s.id: s for s in db.scalars(select(Site).where(
+        Site.id.in_({c.site_id for c, *_ in items}), Site.webhook_url.is_not(None)))}
+    article_ids = {c.article_id for c, *_ in items if c.article_id and c.site_id in sites}
+    articles = dict(db.execute(select(Article.id, Article.external_id)
+                               .where(Article.id.in_(article_ids))).all()) if article_ids else {}
+    for row, prev, (c, action, actor, reason, extra) in zip(rows, previous, items, strict=True):
+        if source == "human":
+            audit(db, actor, "comment.decision", "comment", c.external_id,
+                  {"comment_id": c.id, "action": action, "reason": reason, "previous": prev})
+        site = sites.get(c.site_id)
+        if site is not None:
+            db.add(WebhookDelivery(site_id=site.id, event="comment.decision", payload={
+                "event": "comment.decision",
+                "comment": {"id": c.external_id, "status": action,
+                            "article_id": articles.get(c.article_id)},
+                "decision": {"id": row.id, "source": source, "action": action,
+                             "reason": reason, "actor": actor, "created_at": now.isoformat(),
+                             **(extra or {})},
+            }, attempts=0, next_attempt_at=now, failed=False, last_error=""))
+    return rows
+
+
+def record_decision(db: Session, comment_id: int, action: str, *, actor: str, reason: str = "",
+                    source: str = "human") -> DecisionRecord:
+    """A moderator's (or another actor's) decision on one comment; commits."""
+    comment = db.get(CommentRow, comment_id)
+    if comment is None:
+        raise NotFound(f"no comment with id {comment_id}")
+    row = _decide(db, comment, action, source=source, actor=actor, reason=reason)
+    db.commit()
+    return _decision_record(row)
+
+
+def record_decisions(db: Session, comment_ids: Iterable[int], action: str, *, actor: str,
+                     reason: str = "") -> list[DecisionRecord]:
+    """The same decision on many comments, all or nothing."""
+    ids = list(dict.fromkeys(comment_ids))
+    comments = {c.id: c for c in db.scalars(select(CommentRow).where(CommentRow.id.in_(ids)))}
+    missing = [i for i in ids if i not in comments]
+    if missing:
+        raise NotFound(f"no comment with id {missing[0]}")
+    rows = _decide_many(db, [(comments[i], action, actor, reason, None) for i in ids],
+                        source="human")
+    db.commit()
+    return [_decision_record(r) for r in rows]
+
+
+def _decision_record(row: Decision) -> DecisionRecord:
+    return DecisionRecord(row.id, row.comment_id, row.source, row.action, row.reason, row.actor,
+                          row.created_at)
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+def audit(db: Session, actor: str, action: str, subject_type: str = "", subject_id: str = "",
+          details: dict[str, Any] | None = None) -> None:
+    """Append to the audit log in the caller's transaction (the caller commits)."""
+    db.add(AuditLog(at=datetime.now(UTC), actor=actor, action=action, subject_type=subject_type,
+                    subject_id=str(subject_id), details=details or {}))
+
+
+def audit_log(db: Session, *, limit: int = 100, offset: int = 0, actor: str | None = None,
+              action: str | None = None) -> AuditPage:
+    conds = []
+    if actor:
+        conds.append(AuditLog.actor == actor)
+    if action:
+        conds.append(AuditLog.action == action)
+    total = db.scalar(select(func.count()).select_from(AuditLog).where(*conds)) or 0
+    rows = db.scalars(select(AuditLog).where(*conds)
+                      .order_by(AuditLog.id.desc()).limit(limit).offset(offset))
+    items = tuple(AuditEntry(r.id, r.at, r.actor, r.action, r.subject_type, r.subject_id,
+                             dict(r.details or {})) for r in rows)
+    return AuditPage(items, total, limit, offset)
+
+
+# --------------------------------------------------------------------------- reading comments
+
+
+def _scorings(db: Session, scoring_ids: Sequence[int]) -> dict[int, ScoringInfo]:
+    ids = [i for i in scoring_ids if i is not None]
+    if not ids:
+        return {}
+    attrs: dict[int, dict[str, float]] = defaultdict(dict)
+    for sid, attribute, value in db.execute(
+            select(AttributeScore.scoring_id, AttributeScore.attribute, AttributeScore.value)
+            .where(AttributeScore.scoring_id.in_(ids))):
+        attrs[sid][attribute] = value
+    spans: dict[int, list[SpanInfo]] = defaultdict(list)
+    for r in db.scalars(select(SpanRow).where(SpanRow.scoring_id.in_(ids)).order_by(SpanRow.id)):
+        spans[r.scoring_id].append(SpanInfo(r.start, r.end, r.attribute, r.text, r.score))
+    targets: dict[int, list[TargetInfo]] = defaultdict(list)
+    for r in db.scalars(select(TargetRow).where(TargetRow.scoring_id.in_(ids))
+                        .order_by(TargetRow.id)):
+        targets[r.scoring_id].append(TargetInfo(r.group_name, r.category, r.mention, r.start,
+                                                r.end))
+    order = {a: i for i, a in enumerate(ATTRIBUTES)}
+    out = {}
+    for s in db.scalars(select(Scoring).where(Scoring.id.in_(ids))):
+        ordered = dict(sorted(attrs[s.id].items(), key=lambda kv: order.get(kv[0], 99)))
+        out[s.id] = ScoringInfo(s.model_version, s.decision, tuple(s.reasons or ()), ordered,
+                                tuple(spans[s.id]), tuple(targets[s.id]), s.created_at)
+    return out
+
+
+def _items(db: Session, rows: Sequence[tuple[CommentRow, Article | None]]) -> list[QueueItem]:
+    scorings = _scorings(db, [c.scoring_id for c, _ in rows if c.scoring_id is not None])
+    out = []
+    for c, a in rows:
+        s = scorings.get(c.scoring_id or -1, _EMPTY_SCORING)
+        out.append(QueueItem(c.id, c.external_id, c.text, c.author, c.created_at, c.status,
+                             c.article_id, a.external_id if a else None, a.title if a else None,
+                             s.attributes, s.spans, s.targets, s.reasons, s.decision,
+                             s.model_version))
+    return out
+
+
+def comment_detail(db: Session, comment_id: int) -> CommentDetail | None:
+    row = db.execute(select(CommentRow, Article)
+                     .outerjoin(Article, Article.id == CommentRow.article_id)
+                     .where(CommentRow.id == comment_id)).first()
+    if row is None:
+        return None
+    item = _items(db, [(row[0], row[1])])[0]
+    decisions = tuple(_decision_record(d) for d in db.scalars(
+        select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)))
+    return CommentDetail(**{f.name: getattr(item, f.name) for f in fields(QueueItem)},
+                         decisions=decisions, article_text=row[1].text if row[1] else None,
+                         site_id=row[0].site_id)
+
+
+def comment_by_external(db: Session, site_id: int, external_id: str) -> CommentDetail | None:
+    cid = db.scalar(select(CommentRow.id).where(CommentRow.site_id == site_id,
+                                                CommentRow.external_id == external_id))
+    return None if cid is None else comment_detail(db, cid)
+
+
+def comment_by_external_any(db: Session, external_id: str) -> CommentDetail | None:
+    cid = db.scalar(select(CommentRow.id).where(CommentRow.external_id == external_id)
+                    .order_by(CommentRow.site_id).limit(1))
+    return None if cid is None else comment_detail(db, cid)
+
+
+def review_queue(db: Session, *, status: str | None = "review", attribute: str | None = None,
+                 min_score: float = 0.5, group: str | None = None, category: str | None = None,
+                 article: int | str | None = None, since: datetime | None = None,
+                 until: datetime | None = None, search: str | None = None,
+                 order: str = "newest", site_id: int | None = None, limit: int = 50,
+                 offset: int = 0) -> QueuePage:
+    """Comments matching every given filter, newest first by default.
+
+    ``attribute`` keeps comments whose current score for it is ``>= min_score``; ``group`` /
+    ``category`` keep comments with such a target; ``article`` is an internal id (int) or an
+    external id (str); ``search`` is a case-insensitive substring of the text or author;
+    ``order`` is newest | oldest | score (by ``attribute``, else toxicity).
+    """
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    if attribute is not None and attribute not in ATTRIBUTES:
+        raise ValueError(f"unknown attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}")
+    if order not in ("newest", "oldest", "score"):
+        raise ValueError(f"order must be newest, oldest or score, not {order!r}")
+    conds: list[Any] = []
+    if status is not None:
+        conds.append(CommentRow.status == status)
+    if site_id is not None:
+        conds.append(CommentRow.site_id == site_id)
+    if attribute is not None:
+        conds.append(exists().where(AttributeScore.scoring_id == CommentRow.scoring_id,
+                                    AttributeScore.attribute == attribute,
+                                    AttributeScore.value >= min_score))
+    if group or category:
+        tconds = [TargetRow.scoring_id == CommentRow.scoring_id]
+        if group:
+            tconds.append(func.lower(TargetRow.group_name) == group.lower())
+        if category:
+            tconds.append(TargetRow.category == category)
+        conds.append(exists().where(*tconds))
+    if isinstance(article, int):
+        conds.append(CommentRow.article_id == article)
+    elif isinstance(article, str):
+        conds.append(Article.external_id == article)
+    if since is not None:
+        conds.append(CommentRow.created_at >= since)
+    if until is not None:
+        conds.append(CommentRow.created_at < until)
+    if search:
+        pattern = f"%{search.lower().replace('%', '').replace('_', '')}%"
+        conds.append(or_(func.lower(CommentRow.text).like(pattern),
+                         func.lower(func.coalesce(CommentRow.author, "")).like(pattern)))
+    base: Select[Any] = (select(CommentRow, Article)
+                         .outerjoin(Article, Article.id == CommentRow.article_id).where(*conds))
+    total = db.scalar(select(func.count()).select_from(
+        select(CommentRow.id).outerjoin(Article, Article.id == CommentRow.article_id)
+        .where(*conds).subquery())) or 0
+    if order == "score":
+        score = (select(AttributeScore.value)
+                 .where(AttributeScore.scoring_id == CommentRow.scoring_id,
+                        AttributeScore.attribute == (attribute or "toxicity"))
+                 .correlate(CommentRow).scalar_subquery())
+        base = base.order_by(func.coalesce(score, 0).desc(), CommentRow.id.desc())
+    elif order == "oldest":
+        base = base.order_by(CommentRow.created_at.asc(), CommentRow.id.asc())
+    else:
+        base = base.order_by(CommentRow.created_at.desc(), CommentRow.id.desc())
+    rows = db.execute(base.limit(limit).offset(offset)).all()
+    return QueuePage(tuple(_items(db, [(r[0], r[1]) for r in rows])), total, limit, offset)
+
+
+def counts_by_status(db: Session, *, site_id: int | None = None) -> dict[str, int]:
+    conds = [] if site_id is None else [CommentRow.site_id == site_id]
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in db.execute(select(CommentRow.status, func.count())
+                                .where(*conds).group_by(CommentRow.status)):
+        counts[status] = n
+    return counts
+
+
+# --------------------------------------------------------------------------- threads & reports
+
+
+def thread(db: Session, article_id: int) -> Thread | None:
+    art = db.get(Article, article_id)
+    if art is None:
+        return None
+    rows = db.execute(select(CommentRow, Article)
+                      .outerjoin(Article, Article.id == CommentRow.article_id)
+                      .where(CommentRow.article_id == article_id)
+                      .order_by(CommentRow.created_at, CommentRow.id)).all()
+    items = _items(db, [(r[0], r[1]) for r in rows])
+    comments = tuple(ThreadComment(i.id, i.external_id, i.author, i.text, i.created_at, i.status,
+                                   i.attributes, i.spans, i.targets) for i in items)
+    counts = dict.fromkeys(STATUSES, 0)
+    for c in comments:
+        counts[c.status] = counts.get(c.status, 0) + 1
+    return Thread(_article_info(art), comments, counts)
+
+
+def thread_report(db: Session, article_id: int, *, threshold: float = 0.5) -> dict[str, Any]:
+    """Counts, attribute distribution and targeted groups for one article (JSON-ready)."""
+    t = thread(db, article_id)
+    if t is None:
+        raise NotFound(f"no article with id {article_id}")
+    scored = [c for c in t.comments if c.attributes]
+    attributes = {}
+    for a in ATTRIBUTES:
+        values = [c.attributes[a] for c in scored if a in c.attributes]
+        if not values:
+            continue
+        attributes[a] = {"mean": round(sum(values) / len(values), 4),
+                         "max": round(max(values), 4),
+                         "flagged": sum(v >= threshold for v in values),
+                         "histogram": _histogram(values, 10)}
+    groups: Counter[tuple[str, str]] = Counter()
+    for c in t.comments:
+        for g in {(x.group, x.category) for x in c.targets}:
+            groups[g] += 1
+    return {
+        "article": {"id": t.article.external_id, "title": t.article.title, "url": t.article.url},
+        "comments": len(t.comments), "scored": len(scored), "counts": t.counts,
+        "attributes": attributes,
+        "targeted_groups": [{"group": g, "category": cat, "comments": n}
+                            for (g, cat), n in groups.most_common()],
+    }
+
+
+def _histogram(values: Iterable[float], bins: int) -> list[int]:
+    out = [0] * bins
+    for v in values:
+        out[min(bins - 1, max(0, int(v * bins)))] += 1
+    return out
+
+
+def list_articles(db: Session, *, limit: int = 50, offset: int = 0,
+                  since: datetime | None = None, site_id: int | None = None) -> list[ArticleStats]:
+    return _article_stats(db, limit=limit, offset=offset, since=since, busiest=False,
+                          site_id=site_id)
+
+
+def busiest_articles(db: Session, *, limit: int = 10, since: datetime | None = None
+                     ) -> list[ArticleStats]:
+    return _article_stats(db, limit=limit, offset=0, since=since, busiest=True)
+
+
+def _article_stats(db: Session, *, limit: int, offset: int, since: datetime | None,
+                   busiest: bool, site_id: int | None = None) -> list[ArticleStats]:
+    join_cond = [CommentRow.article_id == Article.id]
+    if since is not None:
+        join_cond.append(CommentRow.created_at >= since)
+    n = func.count(CommentRow.id)
+
+    def status_count(s: str) -> Any:
+        return func.coalesce(func.sum(case((CommentRow.status == s, 1), else_=0)), 0)
+
+    query = (select(Article.id, Article.external_id, Article.title, n, status_count("review"),
+                    status_count("reject"), status_count("publish"),
+                    func.max(CommentRow.created_at))
+             .outerjoin(CommentRow, and_(*join_cond))
+             .group_by(Article.id, Article.external_id, Article.title))
+    if site_id is not None:
+        query = query.where(Article.site_id == site_id)
+    query = (query.having(n > 0).order_by(n.desc(), Article.id.desc()) if busiest
+             else query.order_by(Article.created_at.desc(), Article.id.desc()))
+    out = []
+    for r in db.execute(query.limit(limit).offset(offset)):
+        last = r[7]
+        if isinstance(last, str):  # SQLite returns max() of a datetime column as text
+            last = datetime.fromisoformat(last)
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        out.append(ArticleStats(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), int(r[6]),
+                                last))
+    return out
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def decisions_per_day(db: Session, *, days: int = 30, now: datetime | None = None
+                      ) -> list[DayCount]:
+    """Decisions per UTC day, split by source (model/human) and action, oldest day first."""
+    start = (now or datetime.now(UTC)) - timedelta(days=days)
+    counts: Counter[tuple[date, str, str]] = Counter()
+    # Bucketing in Python keeps this portable (SQLite and PostgreSQL date functions differ).
+    for created, source, action in db.execute(
+            select(Decision.created_at, Decision.source, Decision.action)
+            .where(Decision.created_at >= start)):
+        counts[(created.astimezone(UTC).date(), source, action)] += 1
+    return [DayCount(d, s, a, n) for (d, s, a), n in sorted(counts.items())]
+
+
+def _current_scores(since: datetime | None) -> Select[Any]:
+    query = (select(AttributeScore.attribute, AttributeScore.value)
+             .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id))
+    if since is not None:
+        query = query.where(CommentRow.created_at >= since)
+    return query
+
+
+def attribute_distribution(db: Session, *, bins: int = 10, since: datetime | None = None
+                           ) -> dict[str, list[int]]:
+    """Per attribute, how many scored comments fall in each score bin ``[i/bins, (i+1)/bins)``."""
+    out = {a: [0] * bins for a in ATTRIBUTES}
+    for attribute, value in db.execute(_current_scores(since)):
+        hist = out.setdefault(attribute, [0] * bins)
+        hist[min(bins - 1, max(0, int(value * bins)))] += 1
+    return out
+
+
+def flagged_attribute_counts(db: Session, *, threshold: float = 0.5,
+                             since: datetime | None = None) -> dict[str, int]:
+    out = dict.fromkeys(ATTRIBUTES, 0)
+    query = (select(AttributeScore.attribute, func.count())
+             .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id)
+             .where(AttributeScore.value >= threshold))
+    if since is not None:
+        query = query.where(CommentRow.created_at >= since)
+    for attribute, n in db.execute(query.group_by(AttributeScore.attribute)):
+        out[attribute] = n
+    return out
+
+
+def top_targeted_groups(db: Session, *, limit: int = 10, since: datetime | None = None
+                        ) -> list[GroupCount]:
+    """Groups attacked by the most comments (current scorings only)."""
+    n = func.count(func.distinct(TargetRow.comment_id))
+    query = (select(TargetRow.group_name, TargetRow.category, n)
+             .join(CommentRow, CommentRow.scoring_id == TargetRow.scoring_id))
+    if since is not None:
+        query = query.where(CommentRow.created_at >= since)
+    rows = db.execute(query.group_by(TargetRow.group_name, TargetRow.category)
+                      .order_by(n.desc(), TargetRow.group_name).limit(limit))
+    return [GroupCount(g, c, int(k)) for g, c, k in rows]
