@@ -123,7 +123,8 @@ def import_cmd(page: str, db: str | None, article_id: str | None, site: str, fmt
     with store.session() as session:
         site_row = q.get_site(session, site, create=True)
         site_id = site_row.id
-        aid = q.upsert_article(session, site_id, article, title=parsed.title,
+        aid = q.upsert_article(session, site_id, article,
+                               title=parsed.title or _first_sentence(parsed.article),
                                text=parsed.article or None)
         accepted = q.accept_comments(session, site_id, [
             q.NewComment(f"{article}:{c.id}", c.text, c.author) for c in parsed.comments], aid)
@@ -352,3 +353,11 @@ def site_list(db: str | None) -> None:
     with store.session() as session:
         for s in q.list_sites(session):
             click.echo(f"{s.name}\t{s.webhook_url or '-'}")
+
+
+def _first_sentence(text: str, limit: int = 90) -> str | None:
+    """A stand-in title for pages without one: moderators recognise an article by its lede."""
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].strip()
+    if not sentence:
+        return None
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"

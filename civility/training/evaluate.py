@@ -257,7 +257,9 @@ def evaluate(
         if quick:
             examples = examples[:300]
         progress(f"{name}: {len(examples)} examples")
-        results.append(_labelled_metrics(name, examples, moderate([e.text for e in examples])))
+        result = _labelled_metrics(name, examples, moderate([e.text for e in examples]))
+        if result.metrics:  # e.g. Toxic Spans' test posts are all toxic: only its spans score
+            results.append(result)
     for r in results:
         if r.dataset in (
             "ethos",
@@ -279,19 +281,29 @@ def evaluate(
 
 
 def print_results(results: Iterable[Result]) -> None:
+    """One row per dataset and attribute: AUROC and macro-F1 side by side."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Civility evaluation (full pipeline)")
-    for col in ("dataset", "n", "metric", "value", "note"):
-        table.add_column(col)
+    table = Table(title="Civility evaluation (full pipeline: model + rules + default policy)")
+    for col in ("dataset", "n", "attribute", "AUROC", "macro-F1", "other"):
+        table.add_column(col, no_wrap=col != "other")
     for r in results:
-        for i, (k, v) in enumerate(sorted(r.metrics.items())):
+        rows: dict[str, dict[str, float]] = {}
+        for key, value in r.metrics.items():
+            attr, _, metric = key.rpartition(".")
+            rows.setdefault(attr or "—", {})[metric] = value
+        for i, (attr, metrics) in enumerate(sorted(rows.items())):
+            other = ", ".join(
+                f"{k} {v:.3f}" for k, v in metrics.items() if k not in ("auroc", "macro_f1")
+            )
             table.add_row(
                 r.dataset if i == 0 else "",
                 str(r.n) if i == 0 else "",
-                k,
-                f"{v:.3f}",
-                r.note if i == 0 else "",
+                attr,
+                f"{metrics['auroc']:.3f}" if "auroc" in metrics else "",
+                f"{metrics['macro_f1']:.3f}" if "macro_f1" in metrics else "",
+                other + (f"  ({r.note})" if r.note and i == 0 else ""),
             )
-    Console().print(table)
+        table.add_section()
+    Console(width=140).print(table)
