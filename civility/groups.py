@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -55,7 +56,9 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
-class _Term:
+class GroupTerm:
+    """One spelling of a group in the lexicon (a demonym, a country, a slur ...)."""
+
     group: str
     category: str
     kind: str
@@ -66,7 +69,7 @@ class _Term:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    terms: dict[str, _Term]
+    terms: dict[str, GroupTerm]
     pattern: re.Pattern[str]
     masked_candidates: dict[int, tuple[str, ...]]
     non_group: re.Pattern[str]
@@ -92,7 +95,7 @@ _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$|[\"')])|\n+")
 _ABBREV_BEFORE = re.compile(r"(?:^|[\s.])[a-z]$")
 
 
-def _trie_regex(words: list[str]) -> str:
+def trie_regex(words: Iterable[str]) -> str:
     """A regex matching exactly ``words``, shaped as a trie so matching cost ~ text length."""
     root: dict[str, Any] = {}
     for w in words:
@@ -110,7 +113,7 @@ def _trie_regex(words: list[str]) -> str:
             body = "(?:" + body + ")?"
         return body
 
-    return emit(root)
+    return emit(root) or "(?!)"  # no words: a pattern that never matches
 
 
 @functools.cache
@@ -118,12 +121,12 @@ def _lexicon() -> _Lexicon:
     raw = json.loads(
         resources.files("civility").joinpath("data/groups.json").read_text(encoding="utf-8")
     )
-    terms: dict[str, _Term] = {}
+    terms: dict[str, GroupTerm] = {}
     categories: dict[str, str] = {}
     for g in raw["groups"]:
         categories[g["name"]] = g["category"]
         for t in g["terms"]:
-            term = _Term(g["name"], g["category"], t["kind"], bool(t.get("slur")),
+            term = GroupTerm(g["name"], g["category"], t["kind"], bool(t.get("slur")),
                          bool(t.get("derogatory")), bool(t.get("ambiguous")))
             word = t["term"]
             # Match what the normaliser produces too (accents stripped, stretched letters, ...);
@@ -135,7 +138,7 @@ def _lexicon() -> _Lexicon:
             for key in keys:
                 terms.setdefault(key, term)  # first group wins on a (rare) shared spelling
     words = sorted(terms, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w*])" + _trie_regex(words) + r"(?![\w*])")
+    pattern = re.compile(r"(?<![\w*])" + trie_regex(words) + r"(?![\w*])")
     by_len: dict[int, list[str]] = {}
     for w in words:
         if w.isalpha() and len(w) >= 3:
@@ -145,6 +148,11 @@ def _lexicon() -> _Lexicon:
     non_group = re.compile(r"(?<!\w)(?:" + "|".join(raw["non_group_phrases"]) + r")(?!\w)")
     cues = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, raw["context_cues"])) + r")(?!\w)")
     return _Lexicon(terms, pattern, masked, non_group, cues, categories)
+
+
+def group_terms() -> dict[str, GroupTerm]:
+    """Every spelling the lexicon knows (lower-case, as the normaliser writes it)."""
+    return _lexicon().terms
 
 
 def group_categories() -> dict[str, str]:
@@ -179,7 +187,7 @@ def _sentence_of(starts: list[int], pos: int) -> int:
     return lo
 
 
-def _raw_matches(text: str, lex: _Lexicon) -> list[tuple[int, int, _Term]]:
+def _raw_matches(text: str, lex: _Lexicon) -> list[tuple[int, int, GroupTerm]]:
     found = [(m.start(), m.end(), lex.terms[m.group()]) for m in lex.pattern.finditer(text)]
     if MASK in text:
         for m in _MASKED_TOKEN.finditer(text):

@@ -18,15 +18,14 @@ original text, which the normaliser would mangle.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
+from civility.groups import GroupTerm, group_terms, trie_regex
 from civility.normalize import MASK, Normalized, masked_match, normalize
 from civility.types import ATTRIBUTES
 
@@ -68,15 +67,6 @@ class _Pattern:
 
 
 @dataclass(frozen=True, slots=True)
-class _GroupTerm:
-    group: str
-    kind: str
-    slur: bool
-    derogatory: bool
-    ambiguous: bool
-
-
-@dataclass(frozen=True, slots=True)
 class _Lexicon:
     words: dict[str, tuple[_Term, ...]]
     by_length: dict[int, tuple[str, ...]]
@@ -85,7 +75,7 @@ class _Lexicon:
     prefix_stems: tuple[str, ...]
     infix_stems: tuple[str, ...]
     patterns: tuple[_Pattern, ...]
-    groups: dict[str, _GroupTerm]
+    groups: dict[str, GroupTerm]
     group_regex: re.Pattern[str]
     masked_slurs: dict[int, tuple[str, ...]]
     pronouns: frozenset[str]
@@ -103,51 +93,6 @@ def _expand(word: str) -> list[str]:
     m = _BRACES.match(word)
     forms = [m.group(1) + s for s in m.group(2).split(",")] if m else [word]
     return [normalize(f).text for f in forms]
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    """One regex alternation for many words, factored as a trie so matching stays fast."""
-    trie: dict[str, Any] = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        end = "" in node
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie) or "(?!)"
-
-
-def _load_groups(fallback: dict[str, list[str]]) -> dict[str, _GroupTerm]:
-    """Group words from groups.json (shared with civility.groups), or the small fallback."""
-    out: dict[str, _GroupTerm] = {}
-    try:
-        path = resources.files("civility.data").joinpath("groups.json")
-        raw = json.loads(path.read_text("utf-8"))
-        for g in raw["groups"]:
-            for t in g["terms"]:
-                term = normalize(str(t["term"])).text.strip()
-                if term:
-                    out[term] = _GroupTerm(str(g.get("name", term)), str(t.get("kind", "people")),
-                                           bool(t.get("slur")), bool(t.get("derogatory")),
-                                           bool(t.get("ambiguous")))
-    except (OSError, ValueError, KeyError, TypeError):
-        out = {}
-    if not out:
-        for w in fallback.get("people", []):
-            out[w] = _GroupTerm(w, "people", False, False, False)
-        for w in fallback.get("places", []):
-            out[w] = _GroupTerm(w, "country", False, False, False)
-    return out
 
 
 @functools.cache
@@ -169,12 +114,12 @@ def _lexicon() -> _Lexicon:
     for w in words:
         by_length.setdefault(len(w), []).append(w)
 
-    groups = _load_groups(raw.get("fallback_groups", {}))
+    groups = group_terms()
     people = [t for t, g in groups.items() if g.kind in ("people", "adjective") and not g.ambiguous]
     places = [t for t, g in groups.items() if g.kind == "country" and not g.ambiguous]
     macros: dict[str, str] = dict(raw.get("macros", {}))
-    macros["GROUP"] = "(?:" + _trie_regex(people) + ")"
-    macros["PLACE"] = "(?:" + _trie_regex(places) + ")"
+    macros["GROUP"] = "(?:" + trie_regex(people) + ")"
+    macros["PLACE"] = "(?:" + trie_regex(places) + ")"
 
     def expand(rx: str) -> str:
         for _ in range(4):  # macros may use macros
@@ -202,7 +147,7 @@ def _lexicon() -> _Lexicon:
         infix_stems=tuple(p for p, _ in infixes),
         patterns=patterns,
         groups=groups,
-        group_regex=re.compile(r"(?<![\w*])(?:" + _trie_regex(groups) + r")(?![\w*])"),
+        group_regex=re.compile(r"(?<![\w*])(?:" + trie_regex(groups) + r")(?![\w*])"),
         masked_slurs={k: tuple(v) for k, v in masked_slurs.items()},
         pronouns=frozenset(pw.get("pronouns", ())),
         people_nouns=frozenset(pw.get("nouns", ())),

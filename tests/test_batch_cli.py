@@ -22,18 +22,7 @@ from civility.engines.local import PROGRESS_SUFFIX
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _model_available() -> bool:
-    from civility.model import model_dir
 
-    try:
-        model_dir()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-needs_model = pytest.mark.skipif(not _model_available(),
-                                 reason="no model (package one or set CIVILITY_MODEL)")
 
 
 def civility_cmd(*args: str) -> list[str]:
@@ -61,7 +50,6 @@ def write_comments(path: Path, n: int) -> list[str]:
     return good
 
 
-@needs_model
 def test_a_run_killed_with_sigkill_and_resumed_writes_every_row_exactly_once_in_order(
         tmp_path) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
@@ -107,7 +95,6 @@ def test_a_run_killed_with_sigkill_and_resumed_writes_every_row_exactly_once_in_
     assert not progress.exists()
 
 
-@needs_model
 def test_csv_in_parquet_out_with_renamed_columns_and_rejects(tmp_path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     src, out = tmp_path / "archive.csv", tmp_path / "scored.parquet"
@@ -127,7 +114,6 @@ def test_csv_in_parquet_out_with_renamed_columns_and_rejects(tmp_path) -> None:
     assert rejects == [{"line": 3, "reason": "row has 1 fields, the header has 3", "raw": "b"}]
 
 
-@needs_model
 def test_output_format_can_be_forced_and_stdout_stays_clean_without_a_terminal(tmp_path) -> None:
     result = run("-", "--output-format", "csv",
                  stdin='{"id": 1, "text": "hello"}\n{"id": 2, "text": "nice piece"}\n')
@@ -137,14 +123,12 @@ def test_output_format_can_be_forced_and_stdout_stays_clean_without_a_terminal(t
     assert "scoring" not in result.stderr and "ETA" not in result.stderr  # no progress bar
 
 
-@needs_model
 def test_resume_from_stdin_is_a_plain_error() -> None:
     result = run("-", "-o", "x.jsonl", "--resume", stdin="")
     assert result.returncode != 0
     assert "stdin" in result.stderr and "Traceback" not in result.stderr
 
 
-@needs_model
 def test_a_missing_text_column_is_a_plain_error_that_writes_nothing(tmp_path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("body\nhello\n")

@@ -72,19 +72,9 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _model_available() -> bool:
-    from civility.model import model_dir
-
-    try:
-        model_dir()
-    except FileNotFoundError:
-        return False
-    return True
-
 
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
-@pytest.mark.skipif(not _model_available(), reason="no model (package one or set CIVILITY_MODEL)")
 def test_a_local_ray_scores_parquet_blocks_in_order_with_an_actor_pool(tmp_path) -> None:
     src = tmp_path / "in"
     src.mkdir()

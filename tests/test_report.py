@@ -289,17 +289,7 @@ def test_the_command_refuses_a_missing_input(tmp_path):
 # --------------------------------------------------------------------------- the example page
 
 
-def _model_available() -> bool:
-    from civility.model import model_dir
 
-    try:
-        model_dir()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-needs_model = pytest.mark.skipif(not _model_available(), reason="no model (set CIVILITY_MODEL)")
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +301,6 @@ def example_report(tmp_path_factory) -> Path:
 
 
 @needs_example
-@needs_model
 def test_the_example_pages_report_names_its_attacked_groups_in_the_headline(example_report):
     html = example_report.read_text()
     head = re.search(r'<h1 id="headline">(.*?)</h1>', html).group(1)
@@ -369,7 +358,6 @@ def test_a_report_with_hostile_comments_renders_without_running_them(browser, tm
 
 
 @needs_example
-@needs_model
 def test_the_example_report_renders_its_charts_offline_in_chromium(browser, example_report):
     page, requests = _open(browser, example_report)
     assert page.locator("h1#headline").is_visible()

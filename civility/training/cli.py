@@ -21,8 +21,7 @@ def _data_dir(path: Path) -> Path:
     return path
 
 
-@click.command("train")
-@click.option(
+data_option = click.option(
     "--data",
     "data",
     type=click.Path(file_okay=False, path_type=Path),
@@ -30,6 +29,10 @@ def _data_dir(path: Path) -> Path:
     show_default=True,
     help="Folder of public datasets.",
 )
+
+
+@click.command("train")
+@data_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -72,14 +75,7 @@ def train_cmd(
 
 
 @click.command("evaluate")
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Folder of public datasets.",
-)
+@data_option
 @click.option(
     "--model", type=click.Path(file_okay=False), help="Model directory (default: packaged)."
 )
