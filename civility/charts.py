@@ -313,7 +313,8 @@ def stacked_bars(
     totals = [sum(max(parts.get(k, 0), 0) for k in order) for _, parts in rows]
     total_labels = [f"n={_number(t)}" for t in totals] if show_labels else ["" for _ in rows]
     label_w = (max(_text_width(s) for s in row_labels) + 10) if show_labels else 0
-    total_w = (max(_text_width(s, 11) for s in total_labels) + 8) if show_labels else 0
+    # Digits run wider than the average glyph the estimate assumes: leave room.
+    total_w = (max(_text_width(s, 11) for s in total_labels) + 18) if show_labels else 0
     plot_w = max(width - label_w - total_w, 80)
     body: list[str] = []
     y = 0.0

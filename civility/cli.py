@@ -66,9 +66,13 @@ def main() -> None:
 
     \b
     Quick start:
-      civility moderate page.txt          # report on a page's comments
-      civility score in.jsonl -o out.jsonl  # score a file of comments
-      civility policy show                # the policy in force
+      civility moderate page.txt            # report on a page's comments
+      civility score in.jsonl -o out.jsonl  # score a file (JSONL, CSV, Parquet)
+      civility report page.txt -o r.html    # an HTML report with charts
+      civility serve                        # HTTP API + moderator web UI
+      civility policy show                  # the policy in force
+
+    Run 'civility COMMAND --help' for what each command reads and writes.
     """
 
 

@@ -132,7 +132,9 @@ def _comment_panel(number: int, verdict: Verdict, plain: bool) -> Panel:
     shown = [d for d in details if d.plain]
     if shown:
         body += [Text(), *shown]
-    title = Text(f"#{number} · {verdict.id} ")
+    # Positional ids ("1", "2", ...) would only repeat the number.
+    label = f"#{number}" if verdict.id == str(number) else f"#{number} · {verdict.id}"
+    title = Text(label + " ")
     title.append_text(_badge(verdict.decision, plain))
     return Panel(
         Group(*body),
