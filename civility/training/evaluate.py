@@ -204,8 +204,8 @@ def identity_template_fpr(root: Path, moderate: Scorer, limit: int | None = None
         len(rows),
         {
             "flagged_rate": float(np.mean(flagged)),
-            "toxicity>=0.5_rate": float(np.mean(tox)),
-            "identity_attack>=0.5_rate": float(np.mean(ident)),
+            "toxicity_over_half_rate": float(np.mean(tox)),
+            "identity_attack_over_half_rate": float(np.mean(ident)),
         },
     )
 
