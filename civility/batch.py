@@ -15,7 +15,7 @@ process pool and the Ray adapter (``civility.engines``) stay thin.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -102,39 +102,6 @@ def check_record(
     if article is not None and not isinstance(article, str):
         return Rejected(line_no, f"{article_field!r} must be a string", raw)
     return Record(line_no, str(ident), text, article)
-
-
-def read_records(lines: Iterable[str], **fields: str) -> Iterator[Record | Rejected]:
-    for n, raw in enumerate(lines, start=1):
-        if raw.strip():
-            yield parse_line(n, raw.rstrip("\n"), **fields)
-
-
-def score_records(
-    records: Iterable[Record | Rejected],
-    moderator: Moderator,
-    *,
-    batch_size: int = 256,
-    on_reject: Callable[[Rejected], None] | None = None,
-    include_text: bool = False,
-) -> Iterator[dict]:
-    """Scored output dicts in input order; rejected lines go to ``on_reject``."""
-    batch: list[Record] = []
-    for item in records:
-        if isinstance(item, Rejected):
-            if on_reject:
-                on_reject(item)
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
-            yield from _score_batch(batch, moderator, include_text)
-            batch = []
-    if batch:
-        yield from _score_batch(batch, moderator, include_text)
-
-
-def _score_batch(batch: list[Record], moderator: Moderator, include_text: bool) -> Iterator[dict]:
-    yield from score_batch(batch, moderator, include_text=include_text)
 
 
 def score_batch(

@@ -147,7 +147,7 @@ class NeuralScorer:
                 scores=dict(zip(self.info.attributes, map(float, probs[i]), strict=True)),
                 token_offsets=list(token_scores[i]),
                 token_scores=list(token_scores[i].values()),
-                embedding=embeddings[i].tolist() if embeddings[i] is not None else None,
+                embedding=embeddings[i],
             )
             for i in range(len(texts))
         ]

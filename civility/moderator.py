@@ -12,7 +12,6 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +48,7 @@ class Moderator:
             if isinstance(policy, Policy)
             else (load_policy(policy) if policy is not None else default_policy())
         )
+        self._flag_levels = _flag_levels(self.policy)
         self._articles: dict[str, _ArticleContext] = {}
         self.scorer: NeuralScorer = shared_scorer(None if model is None else str(model), threads)
 
@@ -106,7 +106,7 @@ class Moderator:
             [*rule_spans, *target_spans],
             model_spans,
             attributes,
-            self._flag_levels(),
+            self._flag_levels,
         )
         action, reasons = decide(self.policy, attributes, targets, norm.text)
         return Verdict(
@@ -120,17 +120,6 @@ class Moderator:
             model_version=self.version,
         )
 
-    def _flag_levels(self) -> dict[str, float]:
-        """Explain an attribute once it is more likely than not, or when the policy acts sooner.
-
-        Explanations do not wait for the policy's review threshold: a moderator
-        looking at a published comment still wants to see what was borderline.
-        """
-        return {
-            a: min(0.5, t.review) if t.review is not None else 0.5
-            for a, t in self.policy.thresholds.items()
-        }
-
     def _off_topic(
         self,
         norms: Sequence[Normalized],
@@ -141,8 +130,7 @@ class Moderator:
         context = self._article_context(article)
         out = []
         for norm, found, output in zip(norms, mentions, outputs, strict=True):
-            vec = np.asarray(output.embedding, np.float32)
-            similarity = float(np.max(context.vectors @ vec)) if len(context.vectors) else 0.0
+            similarity = float(np.max(context.vectors @ output.embedding))  # never empty
             shared = any(m.group in context.groups for m in found)
             overlap = score.lexical_overlap(norm.text, context.stems)
             out.append(score.off_topic_probability(overlap, similarity, shared_group=shared))
@@ -172,6 +160,17 @@ class _ArticleContext:
     vectors: np.ndarray
 
 
+def _flag_levels(policy: Policy) -> dict[str, float]:
+    """Explain an attribute once it is more likely than not, or when the policy acts sooner.
+
+    Explanations do not wait for the policy's review threshold: a moderator
+    looking at a published comment still wants to see what was borderline.
+    """
+    return {
+        a: min(0.5, t.review) if t.review is not None else 0.5 for a, t in policy.thresholds.items()
+    }
+
+
 def _paragraphs(article: str, limit: int = 32) -> list[str]:
     """The article as up to ``limit`` paragraph-sized pieces: one long embedding blurs topics."""
     parts = [p.strip() for p in article.splitlines() if len(p.strip()) > 40]
@@ -180,13 +179,3 @@ def _paragraphs(article: str, limit: int = 32) -> list[str]:
 
 def _span(e: Evidence) -> Span:
     return Span(e.start, e.end, e.attribute, e.text, e.prob)
-
-
-def moderate_file(
-    path: str | os.PathLike[str], moderator: Moderator | None = None
-) -> tuple[Page, list[Verdict]]:
-    """Read a page (text, HTML or JSON) and moderate its comments."""
-    from civility.read import read_page
-
-    page = read_page(Path(path))
-    return page, (moderator or Moderator()).moderate_page(page)

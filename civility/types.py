@@ -6,7 +6,7 @@ tested, cached or swapped without the others noticing.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 #: The attributes Civility scores, in report order.
@@ -131,9 +131,6 @@ class ModelOutput:
     scores: dict[str, float]
     token_offsets: list[tuple[int, int]] = field(default_factory=list)
     token_scores: list[float] = field(default_factory=list)
-    embedding: list[float] | None = None
+    #: Unit-length pooled embedding (numpy float32), only when asked for.
+    embedding: Any = None
 
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """``dataclasses.asdict`` re-exported so callers need not import dataclasses."""
-    return asdict(obj)

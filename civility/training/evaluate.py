@@ -10,13 +10,15 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from civility.training.datasets import TRAIN_SOURCES, Example, hash_split
+from civility.training.datasets import TRAIN_SOURCES, Example
 from civility.training.synthetic import generate
 
 csv.field_size_limit(10_000_000)
@@ -93,87 +95,78 @@ def public_test_sets(root: Path) -> dict[str, list[Example]]:
     return out
 
 
+_TSV: dict[str, Any] = {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+
+
+def _rows(path: Path, **reader: Any) -> list[dict[str, str]]:
+    """A CSV's rows, or none when that dataset is not in the folder."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, **reader))
+
+
 def research_sets(root: Path) -> dict[str, list[Example]]:
     """Evaluation-only datasets: never trained on (licences), so they measure generalisation."""
-    out: dict[str, list[Example]] = {}
-    p = root / "ethos" / "Ethos_Dataset_Binary.csv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            out["ethos"] = [
-                Example(
-                    r["comment"],
-                    {"identity_attack": float(float(r["isHate"]) >= 0.5)},
-                    "ethos",
-                    "test",
-                )
-                for r in csv.DictReader(f, delimiter=";")
-            ]
-    p = root / "ghc" / "ghc_test.tsv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            out["ghc"] = [
-                Example(
-                    r["text"],
-                    {
-                        "identity_attack": float(r["hd"] == "1" or r["cv"] == "1"),
-                        "threat": float(r["cv"] == "1"),
-                        "profanity": float(r["vo"] == "1"),
-                    },
-                    "ghc",
-                    "test",
-                )
-                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-            ]
-    p = root / "stormfront" / "stormfront_sentences.csv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            out["stormfront"] = [
-                Example(
-                    r["text"],
-                    {"identity_attack": float(r["label"] == "hate")},
-                    "stormfront",
-                    "test",
-                )
-                for r in csv.DictReader(f)
-                if r["sampled_split"] == "test" and r["label"] in ("hate", "noHate")
-            ]
-    p = root / "tweeteval_hate" / "hateval_en.csv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            out["hateval"] = [
-                Example(r["text"], {"identity_attack": float(r["label"] == "1")}, "hateval", "test")
-                for r in csv.DictReader(f)
-                if r["split"] == "test" and r["text"].strip()
-            ]
-    p = root / "toxigen" / "toxigen_annotated_subset_4526.tsv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            out["toxigen_annotated"] = [
-                Example(
-                    r["text"],
-                    {
-                        "toxicity": float(float(r["toxicity_human"]) >= 3.0),
-                        "identity_attack": float(float(r["toxicity_human"]) >= 3.0),
-                    },
-                    "toxigen_annotated",
-                    "test",
-                )
-                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-            ]
-    p = root / "dehumanization" / "evaluation_set.csv"
-    if p.exists():
-        with open(p, encoding="utf-8") as f:
-            rows = list(csv.reader(f))[2:]
-        examples = []
-        for r in rows:
-            after = [r[4:7], r[10:13]]  # both annotators, after discussion
-            yes = sum(a[0] == "1" for a in after if len(a) == 3)
-            no = sum(a[1] == "1" for a in after if len(a) == 3)
-            if yes + no == 2 and yes != 1:
-                examples.append(
-                    Example(r[0], {"dehumanization": float(yes == 2)}, "dehumanization", "test")
-                )
-        out["dehumanization"] = examples
+    ghc = _rows(root / "ghc" / "ghc_test.tsv", **_TSV)
+    toxigen = _rows(root / "toxigen" / "toxigen_annotated_subset_4526.tsv", **_TSV)
+    pairs: dict[str, list[tuple[str, dict[str, float]]]] = {
+        "ethos": [
+            (r["comment"], {"identity_attack": float(float(r["isHate"]) >= 0.5)})
+            for r in _rows(root / "ethos" / "Ethos_Dataset_Binary.csv", delimiter=";")
+        ],
+        "ghc": [
+            (
+                r["text"],
+                {
+                    "identity_attack": float("1" in (r["hd"], r["cv"])),
+                    "threat": float(r["cv"] == "1"),
+                    "profanity": float(r["vo"] == "1"),
+                },
+            )
+            for r in ghc
+        ],
+        "stormfront": [
+            (r["text"], {"identity_attack": float(r["label"] == "hate")})
+            for r in _rows(root / "stormfront" / "stormfront_sentences.csv")
+            if r["sampled_split"] == "test" and r["label"] in ("hate", "noHate")
+        ],
+        "hateval": [
+            (r["text"], {"identity_attack": float(r["label"] == "1")})
+            for r in _rows(root / "tweeteval_hate" / "hateval_en.csv")
+            if r["split"] == "test" and r["text"].strip()
+        ],
+        "toxigen_annotated": [
+            (
+                r["text"],
+                dict.fromkeys(
+                    ("toxicity", "identity_attack"), float(float(r["toxicity_human"]) >= 3.0)
+                ),
+            )
+            for r in toxigen
+        ],
+        "dehumanization": _dehumanization(root / "dehumanization" / "evaluation_set.csv"),
+    }
+    return {
+        name: [Example(text, labels, name, "test") for text, labels in rows]
+        for name, rows in pairs.items()
+        if rows
+    }
+
+
+def _dehumanization(path: Path) -> list[tuple[str, dict[str, float]]]:
+    """Posts both annotators agreed on after discussion (two header rows, one-hot triples)."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[2:]
+    out = []
+    for r in rows:
+        after = [r[4:7], r[10:13]]
+        yes = sum(a[0] == "1" for a in after if len(a) == 3)
+        no = sum(a[1] == "1" for a in after if len(a) == 3)
+        if yes + no == 2 and yes != 1:
+            out.append((r[0], {"dehumanization": float(yes == 2)}))
     return out
 
 
@@ -192,9 +185,7 @@ def identity_template_fpr(root: Path, moderate: Scorer, limit: int | None = None
     with open(root / "jigsaw_bias_templates" / "en_sentence_templates.csv", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["toxicity"] == "nontoxic"]
     if limit:
-        rows = [r for r in rows if hash_split(r["phrase"], 0.0, 1.0) == "test"][:limit] or rows[
-            :limit
-        ]
+        rows = random.Random(0).sample(rows, min(limit, len(rows)))
     verdicts = moderate([r["phrase"] for r in rows])
     flagged = [v.decision != "publish" for v in verdicts]
     tox = [v.attributes["toxicity"] >= 0.5 for v in verdicts]
@@ -241,7 +232,8 @@ def evaluate(
     quick: bool = False,
     progress: Callable[[str], None] = print,
 ) -> list[Result]:
-    from civility.moderator import Moderator, moderate_file
+    from civility.moderator import Moderator
+    from civility.read import read_page
 
     moderator = Moderator(model=model)
 
@@ -252,29 +244,21 @@ def evaluate(
         return out
 
     results: list[Result] = []
-    sets = {**public_test_sets(root), **research_sets(root)}
-    for name, examples in sets.items():
+    research = research_sets(root)
+    for name, examples in {**public_test_sets(root), **research}.items():
         if quick:
             examples = examples[:300]
         progress(f"{name}: {len(examples)} examples")
         result = _labelled_metrics(name, examples, moderate([e.text for e in examples]))
+        if name in research:
+            result.note = "research-only: never trained on"
         if result.metrics:  # e.g. Toxic Spans' test posts are all toxic: only its spans score
             results.append(result)
-    for r in results:
-        if r.dataset in (
-            "ethos",
-            "ghc",
-            "stormfront",
-            "hateval",
-            "toxigen_annotated",
-            "dehumanization",
-        ):
-            r.note = "research-only: never trained on"
     progress("toxic spans")
     results.append(toxic_spans_f1(root, moderate))
     progress("identity templates")
     results.append(identity_template_fpr(root, moderate, limit=2000 if quick else None))
-    page = example_page(root, lambda p: moderate_file(p, moderator)[1])
+    page = example_page(root, lambda p: moderator.moderate_page(read_page(p)))
     if page:
         results.append(page)
     return results
