@@ -158,11 +158,13 @@ def _env() -> dict[str, str]:
 # --------------------------------------------------------------------------- the two sides
 
 
-def civility_run(path: Path, *, workers: int | None, batch_size: int, tmp: Path) -> dict:
+def civility_run(path: Path, *, workers: int | None, batch_size: int, tmp: Path,
+                 screen: bool = True) -> dict:
     """``civility score`` end to end: comments/s over the wall time and peak RSS."""
     out = tmp / f"scored-{path.stem}-{workers}.jsonl"
     cmd = [sys.executable, "-m", "civility.cli", "score", str(path), "-o", str(out),
-           "--batch-size", str(batch_size), "--no-progress"]
+           "--batch-size", str(batch_size), "--no-progress",
+           "--screen" if screen else "--no-screen"]
     if workers:
         cmd += ["--workers", str(workers)]
     seconds, peak_mb, proc = run_measured(cmd, _env())

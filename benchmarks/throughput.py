@@ -3,7 +3,8 @@
 Prints figures; it is not a test. On the same generated comments (default 10k):
 
 1. Civility end to end (the real CLI, all cores): comments/s and peak RSS of
-   the whole process tree (main process plus workers);
+   the whole process tree (main process plus workers), as shipped and with
+   ``--no-screen`` (every comment through the transformer);
 2. a Detoxify-sized baseline: a BERT-base classifier in PyTorch built from
    ``transformers.BertConfig()`` with random weights (speed does not depend on
    them), and all-MiniLM-L6-v2 in PyTorch; both truncate at 128 tokens, pad each
@@ -64,6 +65,11 @@ def main() -> None:
         ours = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir)
         print(f"civility score (all cores)      {ours['per_s']:8.1f} comments/s   "
               f"peak RSS {ours['peak_rss_mb']:6.0f} MB   ({ours['seconds']:.1f} s)", flush=True)
+        exact = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir,
+                             screen=False)
+        print(f"  --no-screen (all to the model){exact['per_s']:8.1f} comments/s   "
+              f"peak RSS {exact['peak_rss_mb']:6.0f} MB   ({exact['seconds']:.1f} s)   "
+              f"the screen makes it {ours['per_s'] / exact['per_s']:.1f}x", flush=True)
         if not args.no_baselines:
             subset = path
             if args.baseline_n and args.baseline_n < args.n:

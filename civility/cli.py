@@ -76,6 +76,16 @@ def main() -> None:
     """
 
 
+_screen_option = click.option(
+    "--screen/--no-screen",
+    default=True,
+    show_default=True,
+    help="Let the cheap first pass spare the transformer comments it would find benign "
+    "(--no-screen: the transformer reads everything; slower, same decisions on the "
+    "held-out sets, see MODEL_CARD.md).",
+)
+
+
 @click.command()
 @click.argument("page", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the report.")
@@ -91,8 +101,9 @@ def main() -> None:
     help="Page format (default: from the extension or the content).",
 )
 @click.option("--model", type=click.Path(file_okay=False), help="Model directory to use.")
+@_screen_option
 def moderate(
-    page: str, as_json: bool, policy: str | None, fmt: str | None, model: str | None
+    page: str, as_json: bool, policy: str | None, fmt: str | None, model: str | None, screen: bool
 ) -> None:
     """Moderate every comment on a news PAGE (plain text, HTML or JSON; '-' for stdin).
 
@@ -113,7 +124,7 @@ def moderate(
     try:
         source = sys.stdin.buffer.read() if page == "-" else Path(page)
         parsed = read_page(source, format=fmt)
-        moderator = Moderator(policy, model=model)
+        moderator = Moderator(policy, model=model, screen=screen)
     except (PageError, PolicyError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from err
     verdicts = moderator.moderate_page(parsed)
@@ -174,11 +185,12 @@ def moderate(
                                     "(default: start a local Ray).")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Policy TOML.")
 @click.option("--model", type=click.Path(file_okay=False), help="Model directory to use.")
+@_screen_option
 def score_cmd(input: str, output: str, input_format: str | None, output_format: str | None,
               text_column: str, id_column: str | None, article_column: str | None,
               rejects: str | None, workers: int | None, batch_size: int, resume: bool,
               progress: bool | None, engine: str, ray_address: str | None, policy: str | None,
-              model: str | None) -> None:
+              model: str | None, screen: bool) -> None:
     """Score a file of comments: JSONL, CSV or Parquet, of any size.
 
     \b
@@ -211,7 +223,7 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         _check_scorer(policy, model)
         if engine == "ray":
             _score_with_ray(input, output, in_fmt, out_fmt, columns, rejects, workers, batch_size,
-                            ray_address, policy, model, resume)
+                            ray_address, policy, model, resume, screen)
             return
         if ray_address:
             raise click.ClickException("--ray-address needs --engine ray")
@@ -224,7 +236,8 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         rejects_path = rejects or (None if output == "-" else output + ".rejects.jsonl")
         job = Job(input=input, output=output, input_format=in_fmt, output_format=out_fmt,
                   columns=columns, rejects=rejects_path, model=model, policy=policy,
-                  workers=workers or default_workers(), chunk_rows=batch_size, resume=resume)
+                  workers=workers or default_workers(), chunk_rows=batch_size, resume=resume,
+                  screen=screen)
         shown = 0
 
         def report(item: Rejected) -> None:
@@ -266,7 +279,7 @@ def _check_scorer(policy: str | None, model: str | None) -> None:
 
 def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns: Columns,
                     rejects: str | None, workers: int | None, batch_size: int, address: str | None,
-                    policy: str | None, model: str | None, resume: bool) -> None:
+                    policy: str | None, model: str | None, resume: bool, screen: bool) -> None:
     if resume:
         raise click.ClickException("--resume is for --engine local; Ray retries failed tasks "
                                    "itself, rerun the job to redo it")
@@ -280,7 +293,7 @@ def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns:
                                    ) from err
     summary = run_ray(input, output, columns=columns, rejects=rejects or output + ".rejects",
                       workers=workers, batch_size=batch_size, address=address, policy=policy,
-                      model=model)
+                      model=model, screen=screen)
     where = f" (see {summary.rejects_path})" if summary.rejected else ""
     click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} rows{where}; "
                f"{summary.seconds:.1f} s, {summary.actors} Ray actor(s)", err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,10 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from civility.screen import Screen
 from civility.types import ModelOutput
 
 DEFAULT_MODEL = "civility-minilm"
 _WINDOW_STRIDE = 96
+
+#: (index of its text, word-piece ids, character offsets of those pieces in the text).
+Window = tuple[int, list[int], list[tuple[int, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,49 +96,49 @@ class NeuralScorer:
             str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self._batch_tokens = batch_tokens
+        self.screen = Screen.load(directory)
+        if self.screen is not None and self.screen.attributes != self.info.attributes:
+            raise ValueError(f"{directory / 'screen.npz'} was trained for other attributes")
 
     @property
     def version(self) -> str:
         return f"{self.info.name}@{self.info.version}"
 
-    def score(self, texts: Sequence[str], *, with_embeddings: bool = False) -> list[ModelOutput]:
-        """Calibrated probabilities per attribute, token evidence and (optionally) embeddings."""
+    def score(
+        self,
+        texts: Sequence[str],
+        *,
+        with_embeddings: bool = False,
+        screen_levels: Mapping[str, float] | None = None,
+        must_read: Sequence[Sequence[tuple[int, int]]] | None = None,
+    ) -> list[ModelOutput]:
+        """Calibrated probabilities per attribute, token evidence and (optionally) embeddings.
+
+        With ``screen_levels`` (the level per attribute at which the caller acts),
+        the screen decides which windows the transformer reads; windows that
+        overlap a ``must_read`` character span of their text, and each text's
+        first window when embeddings are asked for, are always read. Without it,
+        every window is read.
+        """
         if not texts:
             return []
-        prepared = [model_text(t) if self._demojize else (t, None) for t in texts]
-        encodings = self._tokenizer.encode_batch([p[0] for p in prepared], add_special_tokens=False)
-        # Each window: (text index, token ids, char offsets of those tokens).
-        windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
-        body = self.info.max_tokens - 2
-        for i, enc in enumerate(encodings):
-            ids, offsets = enc.ids, original_offsets(enc.offsets, prepared[i][1])
-            starts = (
-                range(0, max(1, len(ids) - body + _WINDOW_STRIDE), _WINDOW_STRIDE)
-                if len(ids) > body
-                else (0,)
-            )
-            for s in starts:
-                windows.append((i, ids[s : s + body], offsets[s : s + body]))
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        windows = self.windows(texts)
         n_attr = len(self.info.attributes)
         probs = np.zeros((len(texts), n_attr), np.float32)
+        read = list(range(len(windows)))
+        if screen_levels is not None and self.screen is not None:
+            needed, logits = self._needs_model(windows, screen_levels, with_embeddings, must_read)
+            if not needed.all():
+                estimate = _sigmoid(logits)
+                for w in np.flatnonzero(~needed):
+                    i = windows[w][0]
+                    probs[i] = np.maximum(probs[i], estimate[w])
+                read = np.flatnonzero(needed).tolist()
         token_scores: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         embeddings: list[np.ndarray | None] = [None] * len(texts)
-        for batch in self._batches(order, windows):
-            width = max(len(windows[w][1]) for w in batch) + 2
-            ids = np.zeros((len(batch), width), np.int64)
-            mask = np.zeros((len(batch), width), np.int64)
+        for batch, p, tp, emb in self._run(windows, read):
             for row, w in enumerate(batch):
-                toks = windows[w][1]
-                ids[row, : len(toks) + 2] = [self._cls, *toks, self._sep]
-                mask[row, : len(toks) + 2] = 1
-            logits, token_logits, emb = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask}
-            )
-            p = _sigmoid(logits * self._scale + self._shift)
-            tp = _sigmoid(token_logits)
-            for row, w in enumerate(batch):
-                i, toks, offs = windows[w]
+                i, _, offs = windows[w]
                 probs[i] = np.maximum(probs[i], p[row])
                 for k, off in enumerate(offs):
                     score = float(tp[row, k + 1])
@@ -151,6 +155,71 @@ class NeuralScorer:
             )
             for i in range(len(texts))
         ]
+
+    def windows(self, texts: Sequence[str]) -> list[Window]:
+        """Each text as one or more overlapping windows of word pieces, in text order."""
+        prepared = [model_text(t) if self._demojize else (t, None) for t in texts]
+        encodings = self._tokenizer.encode_batch([p[0] for p in prepared], add_special_tokens=False)
+        windows: list[Window] = []
+        body = self.info.max_tokens - 2
+        for i, enc in enumerate(encodings):
+            ids, offsets = enc.ids, original_offsets(enc.offsets, prepared[i][1])
+            starts = (
+                range(0, max(1, len(ids) - body + _WINDOW_STRIDE), _WINDOW_STRIDE)
+                if len(ids) > body
+                else (0,)
+            )
+            for s in starts:
+                windows.append((i, ids[s : s + body], offsets[s : s + body]))
+        return windows
+
+    def window_probs(self, windows: Sequence[Window]) -> np.ndarray:
+        """The transformer's calibrated probabilities for every window (to train the screen)."""
+        out = np.zeros((len(windows), len(self.info.attributes)), np.float32)
+        for batch, p, _, _ in self._run(windows, range(len(windows))):
+            out[batch] = p
+        return out
+
+    def _needs_model(
+        self,
+        windows: Sequence[Window],
+        levels: Mapping[str, float],
+        with_embeddings: bool,
+        must_read: Sequence[Sequence[tuple[int, int]]] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which windows the transformer must read, and the screen's logits for all of them."""
+        assert self.screen is not None
+        logits = self.screen.logits([w[1] for w in windows])
+        needed = self.screen.needs_model(logits, self.screen.cutoffs(levels))
+        previous = -1
+        for w, (i, _, offs) in enumerate(windows):
+            first, previous = i != previous, i
+            if needed[w]:
+                continue
+            if with_embeddings and first:
+                needed[w] = True
+            elif must_read and must_read[i] and offs:
+                lo, hi = offs[0][0], offs[-1][1]
+                needed[w] = any(s < hi and e > lo for s, e in must_read[i])
+        return needed, logits
+
+    def _run(
+        self, windows: Sequence[Window], which: Iterable[int]
+    ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+        """Length-sorted batches through the network: (window indices, probs, token probs, emb)."""
+        order = sorted(which, key=lambda w: len(windows[w][1]))
+        for batch in self._batches(order, windows):
+            width = max(len(windows[w][1]) for w in batch) + 2
+            ids = np.zeros((len(batch), width), np.int64)
+            mask = np.zeros((len(batch), width), np.int64)
+            for row, w in enumerate(batch):
+                toks = windows[w][1]
+                ids[row, : len(toks) + 2] = [self._cls, *toks, self._sep]
+                mask[row, : len(toks) + 2] = 1
+            logits, token_logits, emb = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask}
+            )
+            yield batch, _sigmoid(logits * self._scale + self._shift), _sigmoid(token_logits), emb
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length sentence embeddings (first window), for topicality."""

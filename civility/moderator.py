@@ -42,6 +42,7 @@ class Moderator:
         *,
         model: str | os.PathLike[str] | None = None,
         threads: int | None = None,
+        screen: bool = True,
     ) -> None:
         self.policy = (
             policy
@@ -51,6 +52,8 @@ class Moderator:
         self._flag_levels = _flag_levels(self.policy)
         self._articles: dict[str, _ArticleContext] = {}
         self.scorer: NeuralScorer = shared_scorer(None if model is None else str(model), threads)
+        #: Let the screen spare the transformer what it would find benign (see civility.screen).
+        self.screen = screen and self.scorer.screen is not None
 
     @property
     def version(self) -> str:
@@ -65,7 +68,17 @@ class Moderator:
             return []
         norms = [normalize(c.text) for c in comments]
         mentions = [find_mentions(n) for n in norms]
-        outputs = self.scorer.score([c.text for c in comments], with_embeddings=article is not None)
+        evidence = [detect(n) for n in norms]
+        outputs = self.scorer.score(
+            [c.text for c in comments],
+            with_embeddings=article is not None,
+            screen_levels=self._flag_levels if self.screen else None,
+            # Whatever the rules noticed, the transformer reads: the screen never overrules them.
+            must_read=[
+                [(x.start, x.end) for x in (*found, *ev)]
+                for found, ev in zip(mentions, evidence, strict=True)
+            ],
+        )
         off_topic = (
             self._off_topic(norms, mentions, outputs, article)
             if article
@@ -73,7 +86,7 @@ class Moderator:
         )
         return [
             self._verdict(*args)
-            for args in zip(comments, norms, mentions, outputs, off_topic, strict=True)
+            for args in zip(comments, norms, mentions, evidence, outputs, off_topic, strict=True)
         ]
 
     def moderate_page(self, page: Page) -> list[Verdict]:
@@ -84,10 +97,10 @@ class Moderator:
         comment: Comment,
         norm: Normalized,
         mentions: list[Mention],
+        evidence: list[Evidence],
         output: ModelOutput,
         off_topic: float | None,
     ) -> Verdict:
-        evidence = detect(norm)
         attributes = score.combine(
             output.scores, ((e.attribute, e.prob) for e in evidence), off_topic=off_topic
         )
@@ -165,9 +178,11 @@ def _flag_levels(policy: Policy) -> dict[str, float]:
 
     Explanations do not wait for the policy's review threshold: a moderator
     looking at a published comment still wants to see what was borderline.
+    The screen uses the same levels: below them a score changes nothing.
     """
     return {
-        a: min(0.5, t.review) if t.review is not None else 0.5 for a, t in policy.thresholds.items()
+        a: min(x for x in (0.5, t.review, t.reject) if x is not None)
+        for a, t in policy.thresholds.items()
     }
 
 

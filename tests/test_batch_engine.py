@@ -20,7 +20,7 @@ from civility.batch import Record
 from civility.engines.local import PROGRESS_SUFFIX, Job, JobError, run_local
 
 
-def fake_factory(model: str | None, policy: str | None, threads: int | None):
+def fake_factory(model: str | None, policy: str | None, threads: int | None, screen: bool):
     """A stand-in scorer (module level, so worker processes can unpickle it)."""
 
     def score(records: list[Record]) -> list[dict]:
@@ -36,8 +36,8 @@ class Crash(RuntimeError):
 
 
 def crashing_factory(after_calls: int):
-    def factory(model: str | None, policy: str | None, threads: int | None):
-        inner = fake_factory(model, policy, threads)
+    def factory(model: str | None, policy: str | None, threads: int | None, screen: bool):
+        inner = fake_factory(model, policy, threads, screen)
         calls = 0
 
         def score(records: list[Record]) -> list[dict]:

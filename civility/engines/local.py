@@ -36,19 +36,22 @@ PROGRESS_SUFFIX = ".civility-progress"
 _PROGRESS_VERSION = 1
 
 ScoreFn = Callable[[list[Record]], list[dict]]
-#: (model, policy, onnxruntime threads) -> a batch scorer; called once per worker process.
-ScorerFactory = Callable[[str | None, str | None, int | None], ScoreFn]
+#: (model, policy, onnxruntime threads, screen) -> a batch scorer; called once per worker process.
+ScorerFactory = Callable[[str | None, str | None, int | None, bool], ScoreFn]
 
 
 class JobError(RuntimeError):
     """The job cannot run as asked (e.g. resume against a different input)."""
 
 
-def moderator_scorer(model: str | None, policy: str | None, threads: int | None) -> ScoreFn:
+def moderator_scorer(
+    model: str | None, policy: str | None, threads: int | None, screen: bool = True
+) -> ScoreFn:
     """The real scorer: one :class:`~civility.moderator.Moderator`, loaded once."""
     from civility.moderator import Moderator
 
-    return partial(score_batch, moderator=Moderator(policy, model=model, threads=threads))
+    moderator = Moderator(policy, model=model, threads=threads, screen=screen)
+    return partial(score_batch, moderator=moderator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ class Job:
     workers: int = 1
     chunk_rows: int = 256
     resume: bool = False
+    #: False sends every comment through the transformer (see civility.screen).
+    screen: bool = True
 
     @property
     def progress_path(self) -> str | None:
@@ -77,7 +82,7 @@ class Job:
                 "input_mtime_ns": stat.st_mtime_ns, "input_format": self.input_format,
                 "output_format": self.output_format, "columns": asdict(self.columns),
                 "rejects": os.path.abspath(self.rejects) if self.rejects else None,
-                "model": self.model, "policy": self.policy}
+                "model": self.model, "policy": self.policy, "screen": self.screen}
 
 
 @dataclass(slots=True)
@@ -154,7 +159,7 @@ def run_local(job: Job, *, progress: bool = False,
         if pooled:
             _run_pool(job, chain(head, chunks), commit, scorer_factory)
         else:
-            score = scorer_factory(job.model, job.policy, None) if head else None
+            score = scorer_factory(job.model, job.policy, None, job.screen) if head else None
             for chunk in chain(head, chunks):
                 records = [item for item in chunk if isinstance(item, Record)]
                 commit(chunk, score(records) if records and score else [])
@@ -236,10 +241,10 @@ _worker_score: ScoreFn | None = None
 
 
 def _init_worker(factory: ScorerFactory, model: str | None, policy: str | None,
-                 threads: int) -> None:
+                 threads: int, screen: bool) -> None:
     global _worker_score
     _exit_with_parent()
-    _worker_score = factory(model, policy, threads)
+    _worker_score = factory(model, policy, threads, screen)
 
 
 def _exit_with_parent() -> None:
@@ -267,7 +272,7 @@ def _run_pool(job: Job, chunks: Iterable[list[Record | Rejected]],
     pending: deque[tuple[list[Record | Rejected], Future[list[dict]] | None]] = deque()
     with ProcessPoolExecutor(job.workers, mp_context=context, initializer=_init_worker,
                              initargs=(factory, job.model, job.policy,
-                                       worker_threads(job.workers))) as pool:
+                                       worker_threads(job.workers), job.screen)) as pool:
         try:
             for chunk in chunks:
                 records = [item for item in chunk if isinstance(item, Record)]

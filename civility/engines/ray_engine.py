@@ -55,9 +55,9 @@ class ScoreActor:
     """One Ray actor: loads the model once, then scores batch after batch."""
 
     def __init__(self, columns: Columns, model: str | None, policy: str | None,
-                 threads: int = 1) -> None:
+                 threads: int = 1, screen: bool = True) -> None:
         self._columns = columns
-        self._score = moderator_scorer(model, policy, threads)
+        self._score = moderator_scorer(model, policy, threads, screen)
 
     def __call__(self, table: Any) -> Any:
         return score_table(table, self._columns, self._score)
@@ -65,7 +65,8 @@ class ScoreActor:
 
 def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects: str | None = None,
             workers: int | None = None, batch_size: int = 256, address: str | None = None,
-            policy: str | None = None, model: str | None = None) -> RaySummary:
+            policy: str | None = None, model: str | None = None,
+            screen: bool = True) -> RaySummary:
     """Score Parquet ``input`` (file, directory or cloud path) into Parquet ``output``.
 
     Joins ``address`` when given (``auto`` or ``ray://host:10001``), reuses an
@@ -106,7 +107,8 @@ def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects:
     total = source.count()
 
     scored = ray.data.read_parquet(input, columns=wanted).map_batches(
-        ScoreActor, fn_constructor_kwargs={"columns": columns, "model": model, "policy": policy},
+        ScoreActor, fn_constructor_kwargs={"columns": columns, "model": model, "policy": policy,
+                                          "screen": screen},
         batch_size=batch_size, batch_format="pyarrow", concurrency=actors, num_cpus=1)
     scored.write_parquet(output)
 

@@ -81,12 +81,20 @@ def train_cmd(
 )
 @click.option("--quick", is_flag=True, help="At most 300 examples per dataset (a smoke run).")
 @click.option(
+    "--screen/--no-screen",
+    default=True,
+    show_default=True,
+    help="Measure with the cheap first pass on (as shipped) or with the transformer reading all.",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the metrics as JSON.",
 )
-def evaluate_cmd(data: Path, model: str | None, quick: bool, json_out: Path | None) -> None:
+def evaluate_cmd(
+    data: Path, model: str | None, quick: bool, screen: bool, json_out: Path | None
+) -> None:
     """Print metrics per dataset test split: ROC-AUC and macro-F1 per attribute,
     Toxic Spans span F1, and the flag rate on non-toxic identity templates.
 
@@ -96,7 +104,11 @@ def evaluate_cmd(data: Path, model: str | None, quick: bool, json_out: Path | No
     from civility.training.evaluate import evaluate, print_results
 
     results = evaluate(
-        _data_dir(data), model=model, quick=quick, progress=lambda m: click.echo(f"· {m}", err=True)
+        _data_dir(data),
+        model=model,
+        quick=quick,
+        screen=screen,
+        progress=lambda m: click.echo(f"· {m}", err=True),
     )
     print_results(results)
     if json_out:

@@ -230,12 +230,13 @@ def evaluate(
     *,
     model: str | None = None,
     quick: bool = False,
+    screen: bool = True,
     progress: Callable[[str], None] = print,
 ) -> list[Result]:
     from civility.moderator import Moderator
     from civility.read import read_page
 
-    moderator = Moderator(model=model)
+    moderator = Moderator(model=model, screen=screen)
 
     def moderate(texts: list[str]) -> list:
         out = []
