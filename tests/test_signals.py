@@ -102,6 +102,8 @@ def test_missile_a_country_is_a_threat() -> None:
     "they should be eradicated", "those people must be exterminated", "wipe israel off the map",
     "death to america", "I will kill you", "i'm going to find you", "gas them all",
     "line them up against the wall", "kill them all", "they should all be hanged",
+    "someone should put a bullet in the mayor's head", "I'd cut his throat",
+    "blow their brains out",
 ])
 def test_incitement_against_people_groups_or_countries_is_a_threat(text: str) -> None:
     assert "threat" in _attrs(text)
@@ -118,6 +120,8 @@ def test_incitement_against_people_groups_or_countries_is_a_threat(text: str) ->
     "hang them up to dry",
     "the strike killed all 12 passengers",
     "Iran's nuke program worries Israel",
+    "He put a bullet in the chamber and cleaned the rifle.",
+    "Cut their budget in half.",
 ])
 def test_non_violent_uses_of_threat_words_are_not_threats(text: str) -> None:
     assert "threat" not in _attrs(text, floor=0.0)

@@ -56,3 +56,22 @@ def test_a_tiny_training_run_exports_a_model_that_scores(tmp_path):
     (out,) = scorer.score(["a tiny smoke test"])
     assert set(out.scores) == set(MODEL_ATTRIBUTES)
     assert (tmp_path / "model" / "model.onnx").stat().st_size < 30_000_000
+
+
+@needs_data
+def test_the_screen_is_distilled_from_a_model_and_calibrated_per_level(tmp_path):
+    pytest.importorskip("torch")
+    import shutil
+
+    from civility.model import NeuralScorer
+    from civility.screen import Screen
+    from civility.training.screen import LEVELS, train_screen
+
+    model = tmp_path / "model"
+    shutil.copytree(NeuralScorer().info.path, model)
+    (model / "screen.npz").unlink()
+    train_screen(DATA, model, limit=400)
+    screen = Screen.load(model)
+    assert screen is not None and set(screen.margins) <= set(LEVELS)
+    assert all(0.0 <= screen.report[f"recall@{level}"] <= 1.0 for level in screen.margins)
+    assert NeuralScorer(model).screen is not None

@@ -14,6 +14,7 @@ score at or above that level still reach the transformer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -204,10 +205,19 @@ def cached_teacher(
 
 
 def train_screen(
-    data: Path, model_dir: Path, *, seed: int = 13, cache: Path | None = None
+    data: Path,
+    model_dir: Path,
+    *,
+    seed: int = 13,
+    cache: Path | None = None,
+    limit: int | None = None,
 ) -> Screen:
+    """Distil, calibrate and save ``model_dir/screen.npz``; ``limit`` texts per split (smoke)."""
     scorer = NeuralScorer(model_dir)
-    texts = _texts(data, seed)
+    texts = {split: items[:limit] for split, items in _texts(data, seed).items()}
+    if cache is not None:  # the teacher's outputs belong to one model.onnx
+        digest = hashlib.sha256((model_dir / "model.onnx").read_bytes()).hexdigest()[:12]
+        cache = cache / f"{digest}-{limit or 'all'}"
     print(
         f"screen: {len(texts['train']):,} training and {len(texts['val']):,} validation texts",
         file=sys.stderr,
