@@ -108,26 +108,32 @@ class NeuralScorer:
         self,
         texts: Sequence[str],
         *,
-        with_embeddings: bool = False,
+        with_embeddings: bool | Sequence[bool] = False,
         screen_levels: Mapping[str, float] | None = None,
         must_read: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> list[ModelOutput]:
         """Calibrated probabilities per attribute, token evidence and (optionally) embeddings.
 
-        With ``screen_levels`` (the level per attribute at which the caller acts),
+        ``with_embeddings`` is one flag for all texts or one per text. With
+        ``screen_levels`` (the level per attribute at which the caller acts),
         the screen decides which windows the transformer reads; windows that
-        overlap a ``must_read`` character span of their text, and each text's
-        first window when embeddings are asked for, are always read. Without it,
-        every window is read.
+        overlap a ``must_read`` character span of their text, and the first
+        window of each text whose embedding is asked for, are always read.
+        Without it, every window is read.
         """
         if not texts:
             return []
+        embed = (
+            [with_embeddings] * len(texts)
+            if isinstance(with_embeddings, bool)
+            else list(with_embeddings)
+        )
         windows = self.windows(texts)
         n_attr = len(self.info.attributes)
         probs = np.zeros((len(texts), n_attr), np.float32)
         read = list(range(len(windows)))
         if screen_levels is not None and self.screen is not None:
-            needed, logits = self._needs_model(windows, screen_levels, with_embeddings, must_read)
+            needed, logits = self._needs_model(windows, screen_levels, embed, must_read)
             if not needed.all():
                 estimate = _sigmoid(logits)
                 for w in np.flatnonzero(~needed):
@@ -144,7 +150,7 @@ class NeuralScorer:
                     score = float(tp[row, k + 1])
                     if score > token_scores[i].get(off, -1.0):
                         token_scores[i][off] = score
-                if with_embeddings and embeddings[i] is None:
+                if embed[i] and embeddings[i] is None:
                     embeddings[i] = emb[row]
         return [
             ModelOutput(
@@ -184,7 +190,7 @@ class NeuralScorer:
         self,
         windows: Sequence[Window],
         levels: Mapping[str, float],
-        with_embeddings: bool,
+        embed: Sequence[bool],
         must_read: Sequence[Sequence[tuple[int, int]]] | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Which windows the transformer must read, and the screen's logits for all of them."""
@@ -196,7 +202,7 @@ class NeuralScorer:
             first, previous = i != previous, i
             if needed[w]:
                 continue
-            if with_embeddings and first:
+            if embed[i] and first:
                 needed[w] = True
             elif must_read and must_read[i] and offs:
                 lo, hi = offs[0][0], offs[-1][1]

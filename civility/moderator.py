@@ -69,9 +69,10 @@ class Moderator:
         norms = [normalize(c.text) for c in comments]
         mentions = [find_mentions(n) for n in norms]
         evidence = [detect(n) for n in norms]
+        topic = self._topic_cues(norms, mentions, article) if article else None
         outputs = self.scorer.score(
             [c.text for c in comments],
-            with_embeddings=article is not None,
+            with_embeddings=[self._needs_embedding(*cue) for cue in topic] if topic else False,
             screen_levels=self._flag_levels if self.screen else None,
             # Whatever the rules noticed, the transformer reads: the screen never overrules them.
             must_read=[
@@ -79,11 +80,18 @@ class Moderator:
                 for found, ev in zip(mentions, evidence, strict=True)
             ],
         )
-        off_topic = (
-            self._off_topic(norms, mentions, outputs, article)
-            if article
-            else [None] * len(comments)
-        )
+        off_topic: list[float | None] = [None] * len(comments)
+        if article and topic:
+            vectors = self._article_context(article).vectors
+            off_topic = [
+                score.off_topic_probability(
+                    overlap,
+                    # Not read by the transformer: word overlap alone already rules it on topic.
+                    float(np.max(vectors @ o.embedding)) if o.embedding is not None else 0.0,
+                    shared_group=shared,
+                )
+                for (overlap, shared), o in zip(topic, outputs, strict=True)
+            ]
         return [
             self._verdict(*args)
             for args in zip(comments, norms, mentions, evidence, outputs, off_topic, strict=True)
@@ -133,21 +141,30 @@ class Moderator:
             model_version=self.version,
         )
 
-    def _off_topic(
-        self,
-        norms: Sequence[Normalized],
-        mentions: Sequence[list[Mention]],
-        outputs: Sequence[ModelOutput],
-        article: str,
-    ) -> list[float]:
+    def _topic_cues(
+        self, norms: Sequence[Normalized], mentions: Sequence[list[Mention]], article: str
+    ) -> list[tuple[float, bool]]:
+        """Per comment, the share of its words the article uses and whether they name a group."""
         context = self._article_context(article)
-        out = []
-        for norm, found, output in zip(norms, mentions, outputs, strict=True):
-            similarity = float(np.max(context.vectors @ output.embedding))  # never empty
-            shared = any(m.group in context.groups for m in found)
-            overlap = score.lexical_overlap(norm.text, context.stems)
-            out.append(score.off_topic_probability(overlap, similarity, shared_group=shared))
-        return out
+        return [
+            (
+                score.lexical_overlap(norm.text, context.stems),
+                any(m.group in context.groups for m in found),
+            )
+            for norm, found in zip(norms, mentions, strict=True)
+        ]
+
+    def _needs_embedding(self, overlap: float, shared_group: bool) -> bool:
+        """Whether similarity to the article could still push ``off_topic`` to its level.
+
+        Similarity only ever lowers the probability, so when word overlap and
+        shared groups alone keep it below the level, the screen may skip the
+        comment and ``off_topic`` is that bound.
+        """
+        if not self.screen:
+            return True
+        bound = score.off_topic_probability(overlap, 0.0, shared_group=shared_group)
+        return bound >= self._flag_levels.get("off_topic", 0.5)
 
     def _article_context(self, article: str) -> _ArticleContext:
         """Stems, groups and paragraph embeddings of an article, cached: threads repeat."""

@@ -164,8 +164,25 @@ def test_a_comment_naming_a_group_is_read_by_the_transformer(screened):
     assert windows_read(screened, ["Azerbaijanis cook the best plov in the region."]) == 1
 
 
-def test_comments_on_an_article_are_read_for_their_topic(screened):
-    assert windows_read(screened, BENIGN, article="The council budget vote.\n" * 3) >= len(BENIGN)
+ARTICLE = "The council budget vote was delayed again after a row over the figures.\n" * 3
+
+
+def test_a_comment_whose_topic_is_in_doubt_is_read_to_compare_it_with_the_article(screened):
+    unrelated = "I walked the new bypass on Sunday and it was quiet."
+    screened.moderate(["warm up"], article=ARTICLE)  # the article's own paragraphs, read once
+    assert windows_read(screened, [unrelated], article=ARTICLE) == 1
+
+
+def test_a_comment_that_shares_the_articles_words_needs_no_embedding_to_be_on_topic(
+    screened, exact
+):
+    related = "The council should publish the budget figures before the vote."
+    screened.moderate(["warm up"], article=ARTICLE)
+    assert windows_read(screened, [related], article=ARTICLE) == 0
+    (fast,) = screened.moderate([related], article=ARTICLE)
+    (slow,) = exact.moderate([related], article=ARTICLE)
+    assert slow.attributes["off_topic"] <= fast.attributes["off_topic"] < 0.5  # a bound
+    assert fast.decision == slow.decision == "publish"
 
 
 def test_a_stricter_policy_sends_more_to_the_transformer():
