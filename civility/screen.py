@@ -3,7 +3,7 @@
 Most comments on a news site are civil, and the transformer spends about 50 µs
 of CPU per word piece on every one of them. The screen reads the
 transformer's own word pieces two ways: the mean and the maximum of their
-input embeddings (taken from the transformer, projected to 64 numbers) feed a
+input embeddings (taken from the transformer, projected to 128 numbers) feed a
 small MLP, so a word it never saw in training still lands near its synonyms;
 and a linear model over the pieces and their pairs adds what a bag of words
 knows. It is distilled from the transformer's outputs

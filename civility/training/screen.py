@@ -89,9 +89,9 @@ def fit(
     targets: np.ndarray,
     attributes: tuple[str, ...],
     *,
-    width: int = 64,
-    units: int = 64,
-    epochs: int = 3,
+    width: int = 128,
+    units: int = 128,
+    epochs: int = 4,
     seed: int = 13,
 ) -> Screen:
     """Fit the screen to the teacher's probabilities (margins are set afterwards).
