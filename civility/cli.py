@@ -172,7 +172,7 @@ def moderate(
                    "stderr when writing to stdout).")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes, each with its own model copy; together they use "
-                   "every core (default: one per two cores, two model threads each).")
+                   "every core (default: one per core).")
 @click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1),
               help="Comments per chunk sent to a worker (batched by length within it).")
 @click.option("--resume", is_flag=True,

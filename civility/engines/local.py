@@ -103,10 +103,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-#: onnxruntime threads per worker process. Two threads per process score as fast as
-#: two single-threaded processes (measured: 273 vs 258 comments/s on 2 cores) at a
-#: third of the memory, since every process holds its own model and lexicons.
-THREADS_PER_WORKER = 2
+#: onnxruntime threads per worker process. With the screen, a good share of each
+#: comment's time is Python (rules, policy), which only more processes spread over the
+#: cores: on 2 cores, 2 single-threaded processes scored 557 comments/s at 415 MB peak,
+#: 1 process with 2 threads 450/s at 183 MB (benchmarks/throughput.py).
+THREADS_PER_WORKER = 1
 
 
 def default_workers() -> int:
