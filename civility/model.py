@@ -114,7 +114,9 @@ class NeuralScorer:
     ) -> list[ModelOutput]:
         """Calibrated probabilities per attribute, token evidence and (optionally) embeddings.
 
-        ``with_embeddings`` is one flag for all texts or one per text. With
+        ``with_embeddings`` (one flag for all texts or one per text) makes sure a
+        text's first window is read, for its embedding; any text whose first window
+        was read gets one. With
         ``screen_levels`` (the level per attribute at which the caller acts),
         the screen decides which windows the transformer reads; windows that
         overlap a ``must_read`` character span of their text, and the first
@@ -140,6 +142,11 @@ class NeuralScorer:
                     i = windows[w][0]
                     probs[i] = np.maximum(probs[i], estimate[w])
                 read = np.flatnonzero(needed).tolist()
+        # A text's embedding is its first window's, kept whenever that window was read
+        # (asked for or not: it costs nothing then, and is better than a bound).
+        first_windows = {
+            w for w in range(len(windows)) if w == 0 or windows[w - 1][0] != windows[w][0]
+        }
         token_scores: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         embeddings: list[np.ndarray | None] = [None] * len(texts)
         for batch, p, tp, emb in self._run(windows, read):
@@ -150,7 +157,7 @@ class NeuralScorer:
                     score = float(tp[row, k + 1])
                     if score > token_scores[i].get(off, -1.0):
                         token_scores[i][off] = score
-                if embed[i] and embeddings[i] is None:
+                if w in first_windows:
                     embeddings[i] = emb[row]
         return [
             ModelOutput(

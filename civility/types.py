@@ -131,6 +131,7 @@ class ModelOutput:
     scores: dict[str, float]
     token_offsets: list[tuple[int, int]] = field(default_factory=list)
     token_scores: list[float] = field(default_factory=list)
-    #: Unit-length pooled embedding (numpy float32), only when asked for.
+    #: Unit-length pooled embedding of the first window (numpy float32), when the
+    #: transformer read that window.
     embedding: Any = None
 

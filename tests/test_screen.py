@@ -191,3 +191,10 @@ def test_a_stricter_policy_sends_more_to_the_transformer():
     texts = ["Rubbish article, the author clearly has no idea.", *BENIGN]
     assert windows_read(Moderator(strict), texts) >= windows_read(Moderator(lenient), texts)
     assert windows_read(Moderator(strict), texts) == len(texts)
+
+
+def test_a_comment_read_anyway_gets_its_exact_off_topic_score(screened, exact):
+    rude = "The council budget figures are a lie, you idiots, and the vote was rigged."
+    (fast,) = screened.moderate([rude], article=ARTICLE)
+    (slow,) = exact.moderate([rude], article=ARTICLE)
+    assert fast.attributes["off_topic"] == pytest.approx(slow.attributes["off_topic"], abs=0.02)
