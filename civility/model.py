@@ -114,14 +114,13 @@ class NeuralScorer:
     ) -> list[ModelOutput]:
         """Calibrated probabilities per attribute, token evidence and (optionally) embeddings.
 
-        ``with_embeddings`` (one flag for all texts or one per text) makes sure a
-        text's first window is read, for its embedding; any text whose first window
-        was read gets one. With
-        ``screen_levels`` (the level per attribute at which the caller acts),
+        With ``screen_levels`` (the level per attribute at which the caller acts),
         the screen decides which windows the transformer reads; windows that
         overlap a ``must_read`` character span of their text, and the first
-        window of each text whose embedding is asked for, are always read.
-        Without it, every window is read.
+        window of each text whose embedding is asked for (``with_embeddings``:
+        one flag for all texts or one per text), are always read. Without it,
+        every window is read. Any text whose first window was read gets its
+        embedding.
         """
         if not texts:
             return []
