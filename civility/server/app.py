@@ -57,7 +57,7 @@ def _load_moderator(settings: Settings) -> Any:
     from civility.moderator import Moderator
 
     try:
-        return Moderator(settings.policy, model=settings.model)
+        return Moderator(settings.policy, model=settings.model, screen=settings.screen)
     except FileNotFoundError as err:
         log.warning("no model loaded (%s): scoring endpoints will answer 503", err)
         return None

@@ -37,9 +37,12 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
               help="Server processes (each loads the model; rate limits are per process).")
 @click.option("--batch-window-ms", default=2.0, show_default=True,
               help="Micro-batching window; 0 scores each request on its own.")
+@click.option("--screen/--no-screen", default=True, show_default=True,
+              help="Let the cheap first pass spare the transformer benign comments "
+                   "(--no-screen: the transformer reads everything).")
 @click.option("--log-level", default="info", show_default=True)
 def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: str | None,
-              workers: int, batch_window_ms: float, log_level: str) -> None:
+              workers: int, batch_window_ms: float, screen: bool, log_level: str) -> None:
     """Serve the API and the moderator UI.
 
     \b
@@ -75,6 +78,7 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
     if policy:
         os.environ["CIVILITY_POLICY"] = policy
     os.environ["CIVILITY_BATCH_WINDOW_MS"] = str(batch_window_ms)
+    os.environ["CIVILITY_SCREEN"] = "1" if screen else "0"
     click.echo(f"civility: {backend} database ready; serving http://{host}:{port} "
                f"(API docs at /docs)", err=True)
     if workers > 1:

@@ -28,6 +28,8 @@ class Settings:
     model: str | None = None
     policy: str | None = None
     moderator: Any = None
+    #: Let the screen spare the transformer comments it would find benign (civility.screen).
+    screen: bool = True
     #: Request bodies larger than this get 413.
     max_body_bytes: int = 1_000_000
     #: Comments per request (native batch, Perspective/OpenAI list input).
@@ -70,6 +72,7 @@ class Settings:
             "max_body_bytes": int(_env_float("CIVILITY_MAX_BODY_BYTES", cls.max_body_bytes)),
             "batch_window_ms": _env_float("CIVILITY_BATCH_WINDOW_MS", cls.batch_window_ms),
             "cookie_secure": os.environ.get("CIVILITY_COOKIE_SECURE", "") in ("1", "true"),
+            "screen": os.environ.get("CIVILITY_SCREEN", "1") not in ("0", "false"),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
