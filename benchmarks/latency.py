@@ -59,7 +59,8 @@ def serve(db: str, port: int, window_ms: float, key_file: str) -> None:
     from civility.server.settings import Settings
     from civility.store.accounts import create_api_key
 
-    settings = Settings(db_url=db, batch_window_ms=window_ms, rate_limit=1e9, rate_burst=1e9)
+    settings = Settings.from_env(db_url=db, batch_window_ms=window_ms, rate_limit=1e9,
+                                 rate_burst=1e9)  # CIVILITY_SCREEN=0: --no-screen
     app = create_app(settings)
     with app.state.store.session() as session:
         key, _ = create_api_key(session, "bench", scopes="score read")
