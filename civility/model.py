@@ -130,22 +130,23 @@ class NeuralScorer:
             else list(with_embeddings)
         )
         windows = self.windows(texts)
+        # A text's embedding is its first window's, kept whenever that window was read
+        # (asked for or not: it costs nothing then, and is better than a bound).
+        first_windows = {
+            w for w in range(len(windows)) if w == 0 or windows[w - 1][0] != windows[w][0]
+        }
         n_attr = len(self.info.attributes)
         probs = np.zeros((len(texts), n_attr), np.float32)
         read = list(range(len(windows)))
         if screen_levels is not None and self.screen is not None:
-            needed, logits = self._needs_model(windows, screen_levels, embed, must_read)
+            for_embedding = {w for w in first_windows if embed[windows[w][0]]}
+            needed, logits = self._needs_model(windows, screen_levels, for_embedding, must_read)
             if not needed.all():
                 estimate = _sigmoid(logits)
                 for w in np.flatnonzero(~needed):
                     i = windows[w][0]
                     probs[i] = np.maximum(probs[i], estimate[w])
                 read = np.flatnonzero(needed).tolist()
-        # A text's embedding is its first window's, kept whenever that window was read
-        # (asked for or not: it costs nothing then, and is better than a bound).
-        first_windows = {
-            w for w in range(len(windows)) if w == 0 or windows[w - 1][0] != windows[w][0]
-        }
         token_scores: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         embeddings: list[np.ndarray | None] = [None] * len(texts)
         for batch, p, tp, emb in self._run(windows, read):
@@ -196,19 +197,17 @@ class NeuralScorer:
         self,
         windows: Sequence[Window],
         levels: Mapping[str, float],
-        embed: Sequence[bool],
+        for_embedding: set[int],
         must_read: Sequence[Sequence[tuple[int, int]]] | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Which windows the transformer must read, and the screen's logits for all of them."""
         assert self.screen is not None
         logits = self.screen.logits([w[1] for w in windows])
         needed = self.screen.needs_model(logits, self.screen.cutoffs(levels))
-        previous = -1
         for w, (i, _, offs) in enumerate(windows):
-            first, previous = i != previous, i
             if needed[w]:
                 continue
-            if embed[i] and first:
+            if w in for_embedding:
                 needed[w] = True
             elif must_read and must_read[i] and offs:
                 lo, hi = offs[0][0], offs[-1][1]

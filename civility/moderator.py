@@ -69,7 +69,8 @@ class Moderator:
         norms = [normalize(c.text) for c in comments]
         mentions = [find_mentions(n) for n in norms]
         evidence = [detect(n) for n in norms]
-        topic = self._topic_cues(norms, mentions, article) if article else None
+        context = self._article_context(article) if article else None
+        topic = _topic_cues(norms, mentions, context) if context else None
         outputs = self.scorer.score(
             [c.text for c in comments],
             with_embeddings=[self._needs_embedding(*cue) for cue in topic] if topic else False,
@@ -81,13 +82,14 @@ class Moderator:
             ],
         )
         off_topic: list[float | None] = [None] * len(comments)
-        if article and topic:
-            vectors = self._article_context(article).vectors
+        if context is not None and topic is not None:
             off_topic = [
                 score.off_topic_probability(
                     overlap,
                     # Not read by the transformer: word overlap alone already rules it on topic.
-                    float(np.max(vectors @ o.embedding)) if o.embedding is not None else 0.0,
+                    float(np.max(context.vectors @ o.embedding))
+                    if o.embedding is not None
+                    else 0.0,
                     shared_group=shared,
                 )
                 for (overlap, shared), o in zip(topic, outputs, strict=True)
@@ -141,19 +143,6 @@ class Moderator:
             model_version=self.version,
         )
 
-    def _topic_cues(
-        self, norms: Sequence[Normalized], mentions: Sequence[list[Mention]], article: str
-    ) -> list[tuple[float, bool]]:
-        """Per comment, the share of its words the article uses and whether they name a group."""
-        context = self._article_context(article)
-        return [
-            (
-                score.lexical_overlap(norm.text, context.stems),
-                any(m.group in context.groups for m in found),
-            )
-            for norm, found in zip(norms, mentions, strict=True)
-        ]
-
     def _needs_embedding(self, overlap: float, shared_group: bool) -> bool:
         """Whether similarity to the article could still push ``off_topic`` to its level.
 
@@ -188,6 +177,19 @@ class _ArticleContext:
     stems: frozenset[str]
     groups: frozenset[str]
     vectors: np.ndarray
+
+
+def _topic_cues(
+    norms: Sequence[Normalized], mentions: Sequence[list[Mention]], context: _ArticleContext
+) -> list[tuple[float, bool]]:
+    """Per comment, the share of its words the article uses and whether they name a group."""
+    return [
+        (
+            score.lexical_overlap(norm.text, context.stems),
+            any(m.group in context.groups for m in found),
+        )
+        for norm, found in zip(norms, mentions, strict=True)
+    ]
 
 
 def _flag_levels(policy: Policy) -> dict[str, float]:
