@@ -32,10 +32,23 @@ class RaySummary:
     rejects_path: str | None
 
 
+#: Each input row's position, carried through scoring so the output can be put back in order.
+ROW = "__civility_row"
+
+
 def score_table(table: Any, columns: Columns, score: ScoreFn) -> Any:
-    """Scored rows (the Parquet output schema) for the valid rows of an Arrow batch."""
+    """Scored rows (the Parquet output schema) for the valid rows of an Arrow batch.
+
+    A ``ROW`` column in the batch is carried into the output, row for row.
+    """
+    import pyarrow as pa
+
     records = [r for r in records_from_arrow(table, columns) if isinstance(r, Record)]
-    return results_to_arrow(score(records) if records else [])
+    out = results_to_arrow(score(records) if records else [])
+    if ROW in table.schema.names:
+        positions = table.column(ROW).to_pylist()
+        out = out.append_column(ROW, pa.array([positions[r.line - 1] for r in records], pa.int64()))
+    return out
 
 
 def reject_table(table: Any, columns: Columns) -> Any:
@@ -106,11 +119,14 @@ def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects:
     wanted = [c for c in (columns.text, columns.id, columns.article) if c in names]
     total = source.count()
 
-    scored = ray.data.read_parquet(input, columns=wanted).map_batches(
+    # An actor pool may hand batches back out of order even with preserve_order (Ray makes
+    # no promise for actors), so every row carries its position and the output is sorted on it.
+    positions = ray.data.range(total).rename_columns({"id": ROW})
+    scored = ray.data.read_parquet(input, columns=wanted).zip(positions).map_batches(
         ScoreActor, fn_constructor_kwargs={"columns": columns, "model": model, "policy": policy,
                                           "screen": screen},
         batch_size=batch_size, batch_format="pyarrow", concurrency=actors, num_cpus=1)
-    scored.write_parquet(output)
+    scored.sort(ROW).drop_columns([ROW]).write_parquet(output)
 
     bad = ray.data.read_parquet(input, columns=wanted, include_paths=True).map_batches(
         reject_table, fn_kwargs={"columns": columns}, batch_format="pyarrow").materialize()
