@@ -147,7 +147,7 @@ class Screen:
     def cutoffs(self, levels: Mapping[str, float]) -> np.ndarray:
         """Per attribute, the screen logit above which the transformer must read the window."""
         return np.array(
-            [_logit(levels.get(a, 0.5)) - self.margin(levels.get(a, 0.5)) for a in self.attributes],
+            [logit(levels.get(a, 0.5)) - self.margin(levels.get(a, 0.5)) for a in self.attributes],
             np.float32,
         )
 
@@ -155,6 +155,7 @@ class Screen:
         return (logits > cutoffs).any(axis=1)
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """The inverse of the sigmoid, clipped so 0 and 1 stay finite."""
     p = min(max(p, 1e-4), 1 - 1e-4)
     return math.log(p / (1 - p))

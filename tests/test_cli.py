@@ -84,3 +84,19 @@ def test_policy_check_names_the_bad_key(tmp_path):
     result = civility("policy", "check", str(bad))
     assert result.returncode != 0
     assert "thresholds.threat.review" in result.stderr
+
+
+def test_account_commands_report_account_errors_plainly(tmp_path):
+    db = f"sqlite:///{tmp_path / 'accounts.db'}"
+    add = [sys.executable, "-m", "civility.cli", "user", "add", "ann", "--password-stdin",
+           "--db", db]
+    first = subprocess.run(add, input="correct horse battery staple\n", capture_output=True,
+                           text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(add, input="correct horse battery staple\n", capture_output=True,
+                           text=True)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+    revoke = subprocess.run([sys.executable, "-m", "civility.cli", "apikey", "revoke", "nope",
+                             "--db", db], capture_output=True, text=True)
+    assert revoke.returncode == 1 and "no API key with prefix 'nope'" in revoke.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from civility import Moderator, read_page
 from civility.policy import Threshold, default_policy
-from civility.screen import Screen, _logit, bigram_hash
+from civility.screen import Screen, bigram_hash, logit
 from tests.helpers import EXAMPLE_PAGE, example_labels, needs_example
 
 BENIGN = [
@@ -73,7 +73,7 @@ def test_the_margin_comes_from_the_nearest_measured_level_at_or_above():
     assert [screen.margin(x) for x in (0.5, 0.4, 0.3, 0.25, 0.9)] == [1.0, 1.0, 0.8, 0.8, 1.0]
     assert screen.margin(0.05) == float("inf")  # below what was measured, read everything
     assert screen.cutoffs({"a": 0.05, "b": 0.5})[0] == -np.inf
-    assert screen.cutoffs({"b": 0.4})[1] == pytest.approx(_logit(0.4) - 1.0)
+    assert screen.cutoffs({"b": 0.4})[1] == pytest.approx(logit(0.4) - 1.0)
     # A margin is never smaller than one measured at a lower level.
     assert tiny_screen({0.2: 2.0, 0.5: 1.0}).margin(0.5) == 2.0
 

@@ -135,7 +135,7 @@ def test_a_verdict_is_stored_with_scores_targets_spans_and_model_version(store: 
         assert d.model_version == "test-model@1"
         assert d.attributes["toxicity"] == pytest.approx(0.9)
         assert list(d.attributes) == list(ATTRIBUTES)
-        assert d.targets == (q.TargetInfo("Muslims", "religion", "Muslims", 0, 7),)
+        assert d.targets == (Target("Muslims", "religion", "Muslims", 0, 7),)
         assert d.spans[0].text == "vermin" and d.text[12:18] == "vermin"
         assert d.article_title == "Housing" and d.article_text == "Article text"
         assert [(x.source, x.action, x.actor) for x in d.decisions] == [

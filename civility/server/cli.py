@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,6 +28,19 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
         raise click.ClickException(str(err)) from err
     except Exception as err:  # driver errors: unreachable server, bad password, ...
         raise click.ClickException(f"cannot open the database: {err}") from err
+
+
+@contextmanager
+def _accounts(db: str | None) -> Iterator[Any]:
+    """A session on the store in which an account error becomes a plain CLI error."""
+    from civility.store.accounts import AccountError
+
+    store = _store(db)
+    with store.session() as session:
+        try:
+            yield session
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
 
 
 @click.command("serve")
@@ -185,14 +201,10 @@ def user_add(username: str, role: str, password_stdin: bool, db: str | None) -> 
       civility user add alice --role admin
       echo 'correct horse battery' | civility user add bob --password-stdin
     """
-    from civility.store.accounts import AccountError, create_moderator
+    from civility.store.accounts import create_moderator
 
-    store = _store(db)
-    with store.session() as session:
-        try:
-            account = create_moderator(session, username, _password(password_stdin), role=role)
-        except AccountError as err:
-            raise click.ClickException(str(err)) from err
+    with _accounts(db) as session:
+        account = create_moderator(session, username, _password(password_stdin), role=role)
     click.echo(f"created {account.role} {account.username!r}")
 
 
@@ -202,14 +214,10 @@ def user_add(username: str, role: str, password_stdin: bool, db: str | None) -> 
 @click.option("--db", help=_DB_HELP)
 def user_passwd(username: str, password_stdin: bool, db: str | None) -> None:
     """Set a moderator's password (logs out their sessions)."""
-    from civility.store.accounts import AccountError, set_password
+    from civility.store.accounts import set_password
 
-    store = _store(db)
-    with store.session() as session:
-        try:
-            set_password(session, username, _password(password_stdin))
-        except AccountError as err:
-            raise click.ClickException(str(err)) from err
+    with _accounts(db) as session:
+        set_password(session, username, _password(password_stdin))
     click.echo(f"password changed for {username!r}")
 
 
@@ -219,14 +227,10 @@ def user_passwd(username: str, password_stdin: bool, db: str | None) -> None:
 @click.option("--db", help=_DB_HELP)
 def user_disable(username: str, enable: bool, db: str | None) -> None:
     """Disable (or --enable) a moderator account; disabling logs them out."""
-    from civility.store.accounts import AccountError, set_active
+    from civility.store.accounts import set_active
 
-    store = _store(db)
-    with store.session() as session:
-        try:
-            set_active(session, username, enable)
-        except AccountError as err:
-            raise click.ClickException(str(err)) from err
+    with _accounts(db) as session:
+        set_active(session, username, enable)
     click.echo(f"{'enabled' if enable else 'disabled'} {username!r}")
 
 
@@ -267,14 +271,10 @@ def apikey_create(name: str, scopes: str, site: str, rate: float | None, db: str
       civility apikey create comments-backend --scopes score,read
       curl -H "Authorization: Bearer $KEY" localhost:8000/api/v1/queue
     """
-    from civility.store.accounts import AccountError, create_api_key
+    from civility.store.accounts import create_api_key
 
-    store = _store(db)
-    with store.session() as session:
-        try:
-            key, info = create_api_key(session, name, scopes=scopes, site=site, rate_limit=rate)
-        except AccountError as err:
-            raise click.ClickException(str(err)) from err
+    with _accounts(db) as session:
+        key, info = create_api_key(session, name, scopes=scopes, site=site, rate_limit=rate)
     click.echo(key)
     click.echo(f"created key {info.prefix} ({name}; scopes: {' '.join(info.scopes)}; "
                f"site: {info.site}) — store it now, it is not shown again", err=True)
@@ -298,14 +298,10 @@ def apikey_list(db: str | None) -> None:
 @click.option("--db", help=_DB_HELP)
 def apikey_revoke(prefix: str, db: str | None) -> None:
     """Revoke the key with PREFIX (the part after 'civ_'; see 'apikey list')."""
-    from civility.store.accounts import AccountError, revoke_api_key
+    from civility.store.accounts import revoke_api_key
 
-    store = _store(db)
-    with store.session() as session:
-        try:
-            revoke_api_key(session, prefix)
-        except AccountError as err:
-            raise click.ClickException(str(err)) from err
+    with _accounts(db) as session:
+        revoke_api_key(session, prefix)
     click.echo(f"revoked {prefix}")
 
 

@@ -31,7 +31,7 @@ from civility.store.models import (
     TargetRow,
     WebhookDelivery,
 )
-from civility.types import ATTRIBUTES, Verdict
+from civility.types import ATTRIBUTES, Target, Verdict
 
 ACTIONS = ("publish", "review", "reject")
 STATUSES = ("pending", *ACTIONS)
@@ -54,15 +54,6 @@ class SpanInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class TargetInfo:
-    group: str
-    category: str
-    mention: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
 class DecisionRecord:
     id: int
     comment_id: int
@@ -80,7 +71,7 @@ class ScoringInfo:
     reasons: tuple[str, ...]
     attributes: dict[str, float]
     spans: tuple[SpanInfo, ...]
-    targets: tuple[TargetInfo, ...]
+    targets: tuple[Target, ...]
     created_at: datetime | None = None
 
 
@@ -100,7 +91,7 @@ class QueueItem:
     article_title: str | None
     attributes: dict[str, float]
     spans: tuple[SpanInfo, ...]
-    targets: tuple[TargetInfo, ...]
+    targets: tuple[Target, ...]
     reasons: tuple[str, ...]
     model_decision: str
     model_version: str
@@ -199,7 +190,7 @@ class ThreadComment:
     status: str
     attributes: dict[str, float]
     spans: tuple[SpanInfo, ...]
-    targets: tuple[TargetInfo, ...]
+    targets: tuple[Target, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,10 +553,10 @@ def _scorings(db: Session, scoring_ids: Sequence[int]) -> dict[int, ScoringInfo]
     spans: dict[int, list[SpanInfo]] = defaultdict(list)
     for r in db.scalars(select(SpanRow).where(SpanRow.scoring_id.in_(ids)).order_by(SpanRow.id)):
         spans[r.scoring_id].append(SpanInfo(r.start, r.end, r.attribute, r.text, r.score))
-    targets: dict[int, list[TargetInfo]] = defaultdict(list)
+    targets: dict[int, list[Target]] = defaultdict(list)
     for r in db.scalars(select(TargetRow).where(TargetRow.scoring_id.in_(ids))
                         .order_by(TargetRow.id)):
-        targets[r.scoring_id].append(TargetInfo(r.group_name, r.category, r.mention, r.start,
+        targets[r.scoring_id].append(Target(r.group_name, r.category, r.mention, r.start,
                                                 r.end))
     order = {a: i for i, a in enumerate(ATTRIBUTES)}
     out = {}

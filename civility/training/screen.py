@@ -19,13 +19,15 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache as cache_function
 from pathlib import Path
 
 import numpy as np
 
 from civility.model import NeuralScorer, Window
-from civility.screen import BIGRAM_BITS, Screen, _logit, window_bigrams
+from civility.screen import BIGRAM_BITS, Screen, logit, window_bigrams
 from civility.training.datasets import load_all
 from civility.training.synthetic import generate
 
@@ -176,10 +178,10 @@ def choose_margins(
         if not relevant.any():
             continue
         # A window is read when some attribute's screen logit exceeds logit(level) - margin.
-        needed = _logit(level) - logits[relevant].max(axis=1)
+        needed = logit(level) - logits[relevant].max(axis=1)
         margin = max(0.0, float(np.quantile(needed, RECALL)) + 0.05)
         margins[level] = round(margin, 3)
-        read = (logits > _logit(level) - margin).any(axis=1)
+        read = (logits > logit(level) - margin).any(axis=1)
         report[f"recall@{level}"] = round(float(read[relevant].mean()), 4)
         report[f"read@{level}"] = round(float(read.mean()), 4)
         report[f"read_benign@{level}"] = round(float(read[benign].mean()), 4)
@@ -187,15 +189,15 @@ def choose_margins(
 
 
 def cached_teacher(
-    scorer: NeuralScorer, texts: list[str], cache: Path | None
+    scorer: NeuralScorer, texts: Callable[[], list[str]], cache: Path | None
 ) -> tuple[list[list[int]], np.ndarray]:
-    """``teacher_windows``, kept in ``cache`` (the teacher is the slow part)."""
+    """``teacher_windows``, kept in ``cache``; ``texts`` is only loaded when it is not there."""
     if cache is not None and cache.exists():
         with np.load(cache) as saved:
             flat, lengths, probs = saved["ids"], saved["lengths"], saved["probs"]
         ends = np.cumsum(lengths)
         return [flat[e - n : e].tolist() for e, n in zip(ends, lengths, strict=True)], probs
-    ids, probs = teacher_windows(scorer, texts)
+    ids, probs = teacher_windows(scorer, texts())
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         lengths = np.array([len(w) for w in ids], np.int64)
@@ -214,16 +216,20 @@ def train_screen(
 ) -> Screen:
     """Distil, calibrate and save ``model_dir/screen.npz``; ``limit`` texts per split (smoke)."""
     scorer = NeuralScorer(model_dir)
-    texts = {split: items[:limit] for split, items in _texts(data, seed).items()}
     if cache is not None:  # the teacher's outputs belong to one model.onnx
         digest = hashlib.sha256((model_dir / "model.onnx").read_bytes()).hexdigest()[:12]
         cache = cache / f"{digest}-{limit or 'all'}"
-    print(
-        f"screen: {len(texts['train']):,} training and {len(texts['val']):,} validation texts",
-        file=sys.stderr,
+
+    @cache_function
+    def texts() -> dict[str, list[str]]:
+        return {split: items[:limit] for split, items in _texts(data, seed).items()}
+
+    train_ids, train_y = cached_teacher(
+        scorer, lambda: texts()["train"], cache and cache / "train.npz"
     )
-    train_ids, train_y = cached_teacher(scorer, texts["train"], cache and cache / "train.npz")
-    val_ids, val_y = cached_teacher(scorer, texts["val"], cache and cache / "val.npz")
+    val_ids, val_y = cached_teacher(scorer, lambda: texts()["val"], cache and cache / "val.npz")
+    print(f"screen: {len(train_ids):,} training and {len(val_ids):,} validation windows",
+          file=sys.stderr)
     draft = fit(
         input_embeddings(model_dir), train_ids, train_y, scorer.info.attributes, seed=seed
     )
