@@ -447,6 +447,9 @@ def _top_score(attrs: Sequence[str], scores: Mapping[str, float]) -> tuple[str, 
 
 
 def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
+    blocking = tuple(p for r in policy.word_rules if r.action != "allow" for p in r.phrases)
+    if not blocking or not _any_phrase(blocking).search(text):
+        return []  # one scan instead of one per phrase: most comments name none of them
     allowed = [m.span() for rule in policy.word_rules if rule.action == "allow"
                for phrase in rule.phrases for m in _phrase_pattern(phrase).finditer(text)]
     out: list[tuple[Action, str]] = []
@@ -457,6 +460,12 @@ def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
             if any(not _inside(m.span(), allowed) for m in _phrase_pattern(phrase).finditer(text)):
                 out.append((rule.action, f"word rule: '{phrase}' → {rule.action}"))
     return out
+
+
+@functools.cache
+def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{_phrase_pattern(p).pattern})" for p in phrases),
+                      re.IGNORECASE)
 
 
 @functools.cache

@@ -57,6 +57,24 @@ def test_a_tiny_training_run_exports_a_model_that_scores(tmp_path):
     assert set(out.scores) == set(MODEL_ATTRIBUTES)
     assert (tmp_path / "model" / "model.onnx").stat().st_size < 30_000_000
 
+    # The shipped student: the same outputs from half the layers, half the cost per token.
+    from civility.training.distill import distill
+
+    distill(DATA, tmp_path / "run", tmp_path / "student", layers=(0, 2, 4), epochs=1.0, limit=64)
+    export(tmp_path / "student", tmp_path / "student-model", version="test")
+    student = NeuralScorer(tmp_path / "student-model")
+    (out,) = student.score(["a tiny smoke test"])
+    assert set(out.scores) == set(MODEL_ATTRIBUTES)
+    assert _attention_layers(tmp_path / "student-model") == 3
+    assert _attention_layers(tmp_path / "model") == 6
+
+
+def _attention_layers(model_dir) -> int:
+    import onnx
+
+    graph = onnx.load(str(model_dir / "model.onnx")).graph
+    return sum(node.op_type in ("Attention", "QAttention") for node in graph.node)
+
 
 @needs_data
 def test_the_screen_is_distilled_from_a_model_and_calibrated_per_level(tmp_path):

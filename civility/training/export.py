@@ -16,12 +16,15 @@ from pathlib import Path
 
 import torch
 
-from civility.training.train import CivilityNet, encoder_dir, load_encoder
+from civility.training.train import CivilityNet, encoder_dir, keep_layers, load_encoder
 
 
 def export(run_dir: Path, out_dir: Path, version: str) -> Path:
+    meta = json.loads((run_dir / "meta.json").read_text())
     encoder, _ = load_encoder()
     model = CivilityNet(encoder)
+    if "layers" in meta:  # a distilled student keeps only some of the encoder's layers
+        model = keep_layers(model, meta["layers"])
     model.load_state_dict(torch.load(run_dir / "checkpoint.pt", map_location="cpu"))
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +52,6 @@ def export(run_dir: Path, out_dir: Path, version: str) -> Path:
         _fuse(fp32, fused)
         _quantize(fused, out_dir / "model.onnx")
     shutil.copy(encoder_dir() / "tokenizer.json", out_dir / "tokenizer.json")
-    meta = json.loads((run_dir / "meta.json").read_text())
     meta["version"] = version
     meta["sha256"] = hashlib.sha256((out_dir / "model.onnx").read_bytes()).hexdigest()
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")

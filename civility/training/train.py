@@ -13,6 +13,7 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,14 @@ class CivilityNet(nn.Module):
         return logits, token_logits, embedding
 
 
+def keep_layers(model: CivilityNet, layers: Sequence[int]) -> CivilityNet:
+    """``model`` with only the given encoder layers, in order (a student starts as this)."""
+    encoder = model.encoder
+    encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in layers)
+    encoder.config.num_hidden_layers = len(layers)
+    return model
+
+
 def load_encoder() -> tuple[nn.Module, Tokenizer]:
     from transformers import AutoModel
 
@@ -115,8 +124,10 @@ def encode(tok: Tokenizer, examples: list[Example]) -> list[Encoded]:
     return out
 
 
-def batches(data: list[Encoded], batch_size: int, rng: random.Random, shuffle: bool = True):
-    """Length-bucketed batches: sort within shuffled chunks so padding stays small."""
+def bucketed(
+    data: list[Encoded], batch_size: int, rng: random.Random, shuffle: bool = True
+) -> list[list[int]]:
+    """Length-bucketed batches of indices: sort within shuffled chunks so padding stays small."""
     idx = list(range(len(data)))
     if shuffle:
         rng.shuffle(idx)
@@ -127,7 +138,11 @@ def batches(data: list[Encoded], batch_size: int, rng: random.Random, shuffle: b
         groups.extend(part[k : k + batch_size] for k in range(0, len(part), batch_size))
     if shuffle:
         rng.shuffle(groups)
-    for g in groups:
+    return groups
+
+
+def batches(data: list[Encoded], batch_size: int, rng: random.Random, shuffle: bool = True):
+    for g in bucketed(data, batch_size, rng, shuffle):
         yield collate([data[j] for j in g])
 
 

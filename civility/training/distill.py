@@ -1,0 +1,190 @@
+"""Distil the fine-tuned MiniLM (the teacher) into a shallower student with the same outputs.
+
+On 2 cores the transformer is most of the cost of a comment the screen
+passes, and that cost is linear in layers. The student starts as the teacher
+with every other encoder layer removed (DistilBERT's recipe: the kept layers
+and the heads already speak the teacher's language), then learns to match the
+teacher's attribute and token probabilities on the training mix, with the
+datasets' own labels mixed in so it can also correct the teacher where the
+labels disagree. It is calibrated on held-out data exactly like the teacher.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from civility.training.train import (
+    POS_WEIGHT,
+    CivilityNet,
+    Encoded,
+    bucketed,
+    collate,
+    encode,
+    fit_calibration,
+    keep_layers,
+    load_encoder,
+    masked_loss,
+    ordered,
+    predict,
+    training_set,
+)
+from civility.types import MODEL_ATTRIBUTES
+
+#: Every other layer of six, as DistilBERT does: half the cost per token.
+STUDENT_LAYERS = (0, 2, 4)
+#: Weight of the datasets' own labels next to the teacher's probabilities.
+LABEL_WEIGHT = 0.5
+
+
+def load_teacher(run_dir: Path) -> CivilityNet:
+    encoder, _ = load_encoder()
+    model = CivilityNet(encoder)
+    meta = json.loads((run_dir / "meta.json").read_text())
+    if "layers" in meta:
+        model = keep_layers(model, meta["layers"])
+    model.load_state_dict(torch.load(run_dir / "checkpoint.pt", map_location="cpu"))
+    return model.eval()
+
+
+def teacher_targets(
+    teacher: CivilityNet, data: list[Encoded], batch_size: int = 64
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The teacher's attribute logits and per-token logits for every example, once."""
+    logits = np.zeros((len(data), len(MODEL_ATTRIBUTES)), np.float32)
+    tokens: list[np.ndarray] = [np.zeros(0, np.float32)] * len(data)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        for group in bucketed(data, batch_size, random.Random(0), shuffle=False):
+            batch = collate([data[j] for j in group])
+            out, tok, _ = teacher(batch["input_ids"], batch["attention_mask"])
+            logits[group] = out.float().numpy()
+            for row, j in enumerate(group):
+                tokens[j] = tok[row, : len(data[j].ids)].float().numpy()
+    return logits, tokens
+
+
+def distillation_loss(
+    logits: torch.Tensor,
+    token_logits: torch.Tensor,
+    batch: dict[str, torch.Tensor],
+    target: torch.Tensor,
+    token_target: torch.Tensor,
+    pos_weight: torch.Tensor,
+) -> torch.Tensor:
+    """Cross-entropy against the teacher's probabilities, plus the labels where datasets have them.
+
+    Soft cross-entropy rather than squared error on logits: what matters is the
+    probability near the policy's thresholds, not how far past 0 or 1 the
+    teacher's logit went.
+    """
+    soft = nn.functional.binary_cross_entropy_with_logits(logits.float(), torch.sigmoid(target))
+    mask = batch["attention_mask"].bool()
+    token_soft = nn.functional.binary_cross_entropy_with_logits(
+        token_logits.float()[mask], torch.sigmoid(token_target)[mask]
+    )
+    labelled = masked_loss(logits, token_logits, batch, pos_weight)
+    return soft + 0.5 * token_soft + LABEL_WEIGHT * labelled
+
+
+def distill(
+    data_dir: Path,
+    teacher_dir: Path,
+    out_dir: Path,
+    *,
+    layers: Sequence[int] = STUDENT_LAYERS,
+    epochs: float = 2.0,
+    batch_size: int = 32,
+    lr: float = 1e-4,
+    seed: int = 13,
+    limit: int | None = None,
+) -> Path:
+    """Train a student (checkpoint.pt, meta.json in ``out_dir``) from a finished teacher run."""
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    teacher = load_teacher(teacher_dir)
+    depth = len(teacher.encoder.encoder.layer)
+    student = keep_layers(copy.deepcopy(teacher), layers).train()
+    _, tok = load_encoder()
+    train_ex, val_ex = training_set(data_dir, seed)
+    if limit:
+        train_ex, val_ex = train_ex[:limit], val_ex[: max(200, limit // 10)]
+    train_data, val_data = encode(tok, train_ex), encode(tok, val_ex)
+    t0 = time.time()
+    target, token_target = teacher_targets(teacher, train_data)
+    print(f"teacher outputs for {len(train_data)} examples in {time.time() - t0:.0f} s", flush=True)
+    del teacher
+    steps_per_epoch = math.ceil(len(train_data) / batch_size)
+    total = max(1, int(steps_per_epoch * epochs))
+    warmup = max(1, int(0.06 * total))
+    opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+    )
+    pos_weight = torch.tensor([POS_WEIGHT[a] for a in MODEL_ATTRIBUTES])
+    step, seen, t0, running = 0, 0, time.time(), 0.0
+    while step < total:
+        for group in bucketed(train_data, batch_size, rng):
+            batch = collate([train_data[j] for j in group])
+            width = batch["input_ids"].shape[1]
+            soft_tokens = torch.zeros(len(group), width)
+            for row, j in enumerate(group):
+                soft_tokens[row, : len(token_target[j])] = torch.from_numpy(token_target[j])
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits, token_logits, _ = student(batch["input_ids"], batch["attention_mask"])
+            loss = distillation_loss(
+                logits, token_logits, batch, torch.from_numpy(target[group]), soft_tokens,
+                pos_weight,
+            )
+            loss.backward()
+            nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            seen += len(group)
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            if step % 50 == 0:
+                rate = seen / (time.time() - t0)
+                eta = (total - step) * batch_size / rate
+                print(f"step {step}/{total} loss {running:.4f} {rate:.1f} ex/s "
+                      f"eta {eta / 60:.1f} min", flush=True)
+            if step >= total:
+                break
+    torch.save(student.state_dict(), out_dir / "checkpoint.pt")
+    val_logits = predict(student, val_data)
+    calibration = fit_calibration(val_logits, np.stack([x.labels for x in ordered(val_data)]))
+    meta = json.loads((teacher_dir / "meta.json").read_text())
+    teacher_layers = meta.get("layers", list(range(depth)))
+    meta.update(
+        calibration=calibration,
+        # Indices into the pre-trained encoder's layers, which is what export() starts from.
+        layers=[teacher_layers[i] for i in layers],
+        distilled_from=str(teacher_dir),
+        distill_epochs=epochs,
+        seed=seed,
+    )
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2))
+    print(f"calibration: {calibration}", flush=True)
+    return out_dir / "checkpoint.pt"
+
+
+if __name__ == "__main__":
+    import sys
+
+    distill(
+        Path(sys.argv[1]),
+        Path(sys.argv[2]),
+        Path(sys.argv[3]),
+        epochs=float(sys.argv[4]) if len(sys.argv) > 4 else 2.0,
+        limit=int(sys.argv[5]) if len(sys.argv) > 5 else None,
+    )
