@@ -159,12 +159,14 @@ def _env() -> dict[str, str]:
 
 
 def civility_run(path: Path, *, workers: int | None, batch_size: int, tmp: Path,
-                 screen: bool = True) -> dict:
+                 screen: bool = True, model: str | None = None) -> dict:
     """``civility score`` end to end: comments/s over the wall time and peak RSS."""
     out = tmp / f"scored-{path.stem}-{workers}.jsonl"
     cmd = [sys.executable, "-m", "civility.cli", "score", str(path), "-o", str(out),
            "--batch-size", str(batch_size), "--no-progress",
            "--screen" if screen else "--no-screen"]
+    if model:
+        cmd += ["--model", model]
     if workers:
         cmd += ["--workers", str(workers)]
     seconds, peak_mb, proc = run_measured(cmd, _env())

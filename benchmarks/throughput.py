@@ -18,6 +18,7 @@ Usage::
     CIVILITY_MODEL=runs/smoke/export python benchmarks/throughput.py            # ~15 min on 2 cores
     python benchmarks/throughput.py --full                                       # adds 1M rows
     python benchmarks/throughput.py --n 1000 --sizes 1000,5000 --no-baselines    # a quick look
+    python benchmarks/throughput.py --compare-model runs/train/teacher-export    # vs. the teacher
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="torch threads for the baselines")
     parser.add_argument("--no-baselines", action="store_true", help="skip the PyTorch baselines")
+    parser.add_argument("--compare-model", metavar="DIR",
+                        help="also time another model directory end to end (e.g. the 6-layer "
+                             "teacher the shipped student was distilled from)")
     parser.add_argument("--baseline-n", type=int,
                         help="time the baselines on the first N of the comments (default: all; "
                              "BERT-base is slow, and comments/s does not depend on N)")
@@ -70,6 +74,13 @@ def main() -> None:
         print(f"  --no-screen (all to the model){exact['per_s']:8.1f} comments/s   "
               f"peak RSS {exact['peak_rss_mb']:6.0f} MB   ({exact['seconds']:.1f} s)   "
               f"the screen makes it {ours['per_s'] / exact['per_s']:.1f}x", flush=True)
+        if args.compare_model:
+            other = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir,
+                                 model=args.compare_model)
+            name = f"--model {Path(args.compare_model).name}"
+            print(f"  {name:30s}{other['per_s']:8.1f} comments/s   "
+                  f"peak RSS {other['peak_rss_mb']:6.0f} MB   ({other['seconds']:.1f} s)   "
+                  f"the shipped model is {ours['per_s'] / other['per_s']:.1f}x", flush=True)
         if not args.no_baselines:
             subset = path
             if args.baseline_n and args.baseline_n < args.n:

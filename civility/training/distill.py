@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from civility.training.datasets import Example
 from civility.training.train import (
     POS_WEIGHT,
     CivilityNet,
@@ -134,10 +135,17 @@ def distill(
     student_states, hooks = capture_layers(student)
     targets = matched_layers(layers, depth)
     _, tok = load_encoder()
-    train_ex, val_ex = training_set(data_dir, seed)
+    overflow: list[Example] = []
+    train_ex, val_ex = training_set(data_dir, seed, overflow=overflow)
     if limit:
-        train_ex, val_ex = train_ex[:limit], val_ex[: max(200, limit // 10)]
+        train_ex, val_ex, overflow = train_ex[:limit], val_ex[: max(200, limit // 10)], []
     train_data, val_data = encode(tok, train_ex), encode(tok, val_ex)
+    # The capped sources' remaining training examples, for the teacher's judgement only.
+    for item in encode(tok, overflow):
+        item.labels[:] = np.nan
+        item.token_labels = None
+        train_data.append(item)
+    print(f"distilling on {len(train_data)} examples ({len(overflow)} without labels)", flush=True)
     steps_per_epoch = math.ceil(len(train_data) / batch_size)
     total = max(1, int(steps_per_epoch * epochs))
     warmup = max(1, int(0.06 * total))

@@ -160,7 +160,15 @@ def collate(items: list[Encoded]) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": mask, "labels": labels, "token_labels": tok}
 
 
-def training_set(data_dir: Path, seed: int) -> tuple[list[Example], list[Example]]:
+def training_set(
+    data_dir: Path, seed: int, *, overflow: list[Example] | None = None
+) -> tuple[list[Example], list[Example]]:
+    """The capped training mix and 4,000 validation examples.
+
+    Examples cut by :data:`SOURCE_CAPS` are appended to ``overflow`` when it is
+    given: too many to learn their labels from, but text for a student to learn
+    the teacher's judgement on.
+    """
     rng = random.Random(seed)
     everything = load_all(data_dir) + generate(seed)
     train = [e for e in everything if e.split == "train"]
@@ -171,7 +179,10 @@ def training_set(data_dir: Path, seed: int) -> tuple[list[Example], list[Example
     train = []
     for source, items in by_source.items():
         rng.shuffle(items)
-        train.extend(items[: SOURCE_CAPS.get(source, len(items))])
+        cap = SOURCE_CAPS.get(source, len(items))
+        train.extend(items[:cap])
+        if overflow is not None:
+            overflow.extend(items[cap:])
     rng.shuffle(train)
     rng.shuffle(val)
     return train, val[:4000]
