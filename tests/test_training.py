@@ -93,3 +93,16 @@ def test_the_screen_is_distilled_from_a_model_and_calibrated_per_level(tmp_path)
     assert screen is not None and set(screen.margins) <= set(LEVELS)
     assert all(0.0 <= screen.report[f"recall@{level}"] <= 1.0 for level in screen.margins)
     assert NeuralScorer(model).screen is not None
+
+
+@needs_data
+def test_the_student_also_learns_from_what_the_source_caps_leave_out():
+    from civility.training.train import SOURCE_CAPS, training_set
+
+    overflow = []
+    train, _ = training_set(DATA, 13, overflow=overflow)
+    assert {e.source for e in overflow} <= set(SOURCE_CAPS)
+    assert sum(e.source == "davidson" for e in train) == SOURCE_CAPS["davidson"]
+    assert len(overflow) > 10_000
+    # The same mix as without the leftovers, so the teacher's run is reproduced exactly.
+    assert [e.text for e in training_set(DATA, 13)[0]] == [e.text for e in train]
