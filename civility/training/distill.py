@@ -199,7 +199,7 @@ def distill(
         calibration=calibration,
         # Indices into the pre-trained encoder's layers, which is what export() starts from.
         layers=[teacher_layers[i] for i in layers],
-        distilled_from=str(teacher_dir),
+        distilled_from=f"{teacher_dir.name} ({depth} layers)",
         distill_epochs=epochs,
         seed=seed,
     )
