@@ -106,3 +106,12 @@ def test_the_student_also_learns_from_what_the_source_caps_leave_out():
     assert len(overflow) > 10_000
     # The same mix as without the leftovers, so the teacher's run is reproduced exactly.
     assert [e.text for e in training_set(DATA, 13)[0]] == [e.text for e in train]
+
+
+def test_each_student_layer_stands_in_for_the_teacher_layers_up_to_the_next_kept_one():
+    pytest.importorskip("torch")
+    from civility.training.distill import matched_layers
+
+    assert matched_layers((0, 2, 4), 6) == [1, 3, 5]
+    assert matched_layers((0, 1, 2), 6) == [0, 1, 5]  # the last always learns the final output
+    assert matched_layers((0,), 6) == [5]

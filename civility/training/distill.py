@@ -4,9 +4,11 @@ On 2 cores the transformer is most of the cost of a comment the screen
 passes, and that cost is linear in layers. The student starts as the teacher
 with every other encoder layer removed (DistilBERT's recipe: the kept layers
 and the heads already speak the teacher's language), then learns to match the
-teacher's attribute and token probabilities on the training mix, with the
-datasets' own labels mixed in so it can also correct the teacher where the
-labels disagree. It is calibrated on held-out data exactly like the teacher.
+teacher's attribute and token probabilities and the hidden states of the
+layers it stands in for, on the training mix and on what the mix's caps leave
+out (without those labels), with the datasets' own labels mixed in so it can
+also correct the teacher where they disagree. It is calibrated on held-out
+data exactly like the teacher.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from civility.training.train import (
     fit_calibration,
     keep_layers,
     load_encoder,
+    load_run,
     masked_loss,
     ordered,
     predict,
@@ -47,16 +50,6 @@ STUDENT_LAYERS = (0, 2, 4)
 LABEL_WEIGHT = 0.5
 #: Weight of the squared difference between matched layers' hidden states.
 HIDDEN_WEIGHT = 1.0
-
-
-def load_teacher(run_dir: Path) -> CivilityNet:
-    encoder, _ = load_encoder()
-    model = CivilityNet(encoder)
-    meta = json.loads((run_dir / "meta.json").read_text())
-    if "layers" in meta:
-        model = keep_layers(model, meta["layers"])
-    model.load_state_dict(torch.load(run_dir / "checkpoint.pt", map_location="cpu"))
-    return model.eval()
 
 
 def capture_layers(model: CivilityNet) -> tuple[list[torch.Tensor], list[Any]]:
@@ -128,7 +121,7 @@ def distill(
     torch.manual_seed(seed)
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    teacher = load_teacher(teacher_dir)
+    teacher = load_run(teacher_dir)
     depth = len(teacher.encoder.encoder.layer)
     student = keep_layers(copy.deepcopy(teacher), layers).train()
     teacher_states, _ = capture_layers(teacher)

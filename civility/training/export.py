@@ -16,17 +16,12 @@ from pathlib import Path
 
 import torch
 
-from civility.training.train import CivilityNet, encoder_dir, keep_layers, load_encoder
+from civility.training.train import encoder_dir, load_run
 
 
 def export(run_dir: Path, out_dir: Path, version: str) -> Path:
     meta = json.loads((run_dir / "meta.json").read_text())
-    encoder, _ = load_encoder()
-    model = CivilityNet(encoder)
-    if "layers" in meta:  # a distilled student keeps only some of the encoder's layers
-        model = keep_layers(model, meta["layers"])
-    model.load_state_dict(torch.load(run_dir / "checkpoint.pt", map_location="cpu"))
-    model.eval()
+    model = load_run(run_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model.fp32.onnx"

@@ -80,6 +80,17 @@ def keep_layers(model: CivilityNet, layers: Sequence[int]) -> CivilityNet:
     return model
 
 
+def load_run(run_dir: Path) -> CivilityNet:
+    """The trained model in a run directory (checkpoint.pt, meta.json), teacher or student."""
+    encoder, _ = load_encoder()
+    model = CivilityNet(encoder)
+    meta = json.loads((run_dir / "meta.json").read_text())
+    if "layers" in meta:  # a distilled student keeps only some of the encoder's layers
+        model = keep_layers(model, meta["layers"])
+    model.load_state_dict(torch.load(run_dir / "checkpoint.pt", map_location="cpu"))
+    return model.eval()
+
+
 def load_encoder() -> tuple[nn.Module, Tokenizer]:
     from transformers import AutoModel
 
