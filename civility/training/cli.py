@@ -121,7 +121,7 @@ def train_cmd(
                     seed=seed, limit=limit)
         path = export(shipped, out, version)
         click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    train_screen(_data_dir(data), out, seed=seed, cache=run_dir / "screen-teacher")
+    train_screen(_data_dir(data), out, seed=seed, cache=run_dir / "screen-teacher", limit=limit)
 
 
 def _layers(text: str) -> list[int]:
