@@ -17,7 +17,6 @@ import copy
 import json
 import math
 import random
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,16 +29,15 @@ from civility.training.datasets import Example
 from civility.training.train import (
     POS_WEIGHT,
     CivilityNet,
+    Trainer,
     bucketed,
+    calibrate,
     collate,
     encode,
-    fit_calibration,
     keep_layers,
     load_encoder,
     load_run,
     masked_loss,
-    ordered,
-    predict,
     training_set,
 )
 from civility.types import MODEL_ATTRIBUTES
@@ -139,16 +137,14 @@ def distill(
         item.token_labels = None
         train_data.append(item)
     print(f"distilling on {len(train_data)} examples ({len(overflow)} without labels)", flush=True)
-    steps_per_epoch = math.ceil(len(train_data) / batch_size)
-    total = max(1, int(steps_per_epoch * epochs))
-    warmup = max(1, int(0.06 * total))
-    opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+    trainer = Trainer(
+        student,
+        [{"params": student.parameters(), "lr": lr}],
+        total_steps=int(math.ceil(len(train_data) / batch_size) * epochs),
+        batch_size=batch_size,
     )
     pos_weight = torch.tensor([POS_WEIGHT[a] for a in MODEL_ATTRIBUTES])
-    step, seen, t0, running = 0, 0, time.time(), 0.0
-    while step < total:
+    while not trainer.done:
         for group in bucketed(train_data, batch_size, rng):
             batch = collate([train_data[j] for j in group])
             inputs = (batch["input_ids"], batch["attention_mask"])
@@ -165,27 +161,14 @@ def distill(
                 batch,
                 pos_weight,
             )
-            loss.backward()
-            nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            seen += len(group)
-            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-            if step % 50 == 0:
-                rate = seen / (time.time() - t0)
-                eta = (total - step) * batch_size / rate
-                print(f"step {step}/{total} loss {running:.4f} {rate:.1f} ex/s "
-                      f"eta {eta / 60:.1f} min", flush=True)
-            if step >= total:
+            trainer.update(loss, len(group))
+            if trainer.done:
                 break
     del teacher
     for hook in hooks:
         hook.remove()
     torch.save(student.state_dict(), out_dir / "checkpoint.pt")
-    val_logits = predict(student, val_data)
-    calibration = fit_calibration(val_logits, np.stack([x.labels for x in ordered(val_data)]))
+    calibration = calibrate(student, val_data)
     meta = json.loads((teacher_dir / "meta.json").read_text())
     teacher_layers = meta.get("layers", list(range(depth)))
     meta.update(

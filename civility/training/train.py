@@ -257,6 +257,53 @@ def fit_calibration(logits: np.ndarray, labels: np.ndarray) -> dict[str, list[fl
     return cal
 
 
+class Trainer:
+    """AdamW with linear warm-up (6 %) and decay, clipped gradients, a progress line every 50 steps.
+
+    Shared by the teacher's fine-tuning and the student's distillation, which
+    differ only in what they compute the loss from.
+    """
+
+    def __init__(
+        self, model: nn.Module, groups: list[dict], *, total_steps: int, batch_size: int
+    ) -> None:
+        self.model, self.total, self.batch_size = model, max(1, total_steps), batch_size
+        warmup = max(1, int(0.06 * self.total))
+        self.opt = torch.optim.AdamW(groups, weight_decay=0.01)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt,
+            lambda s: min(1.0, (s + 1) / warmup)
+            * max(0.0, (self.total - s) / max(1, self.total - warmup)),
+        )
+        self.step, self.seen, self.running, self.started = 0, 0, 0.0, time.time()
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.total
+
+    def update(self, loss: torch.Tensor, examples: int) -> None:
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        self.step += 1
+        self.seen += examples
+        value = loss.item()
+        self.running = 0.98 * self.running + 0.02 * value if self.step > 1 else value
+        if self.step % 50 == 0:
+            rate = self.seen / (time.time() - self.started)
+            eta = (self.total - self.step) * self.batch_size / rate
+            print(f"step {self.step}/{self.total} loss {self.running:.4f} {rate:.1f} ex/s "
+                  f"eta {eta / 60:.1f} min", flush=True)
+
+
+def calibrate(model: CivilityNet, val_data: list[Encoded]) -> dict[str, list[float]]:
+    """Platt scaling fitted to ``model``'s own logits on the validation examples."""
+    labels = np.stack([x.labels for x in ordered(val_data)])
+    return fit_calibration(predict(model, val_data), labels)
+
+
 def train(
     data_dir: Path,
     out_dir: Path,
@@ -284,51 +331,30 @@ def train(
     )
     train_data, val_data = encode(tok, train_ex), encode(tok, val_ex)
     steps_per_epoch = math.ceil(len(train_data) / batch_size)
-    total = int(steps_per_epoch * epochs)
-    warmup = max(1, int(0.06 * total))
     head_params = list(model.heads.parameters()) + list(model.token_head.parameters())
-    opt = torch.optim.AdamW(
+    trainer = Trainer(
+        model,
         [
             {"params": model.encoder.parameters(), "lr": lr},
             {"params": head_params, "lr": lr * 10},
         ],
-        weight_decay=0.01,
-    )
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+        total_steps=int(steps_per_epoch * epochs),
+        batch_size=batch_size,
     )
     pos_weight = torch.tensor([POS_WEIGHT[a] for a in MODEL_ATTRIBUTES])
     model.train()
-    step, seen, t0, running = 0, 0, time.time(), 0.0
-    while step < total:
+    while not trainer.done:
         for batch in batches(train_data, batch_size, rng):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 logits, token_logits, _ = model(batch["input_ids"], batch["attention_mask"])
-            loss = masked_loss(logits, token_logits, batch, pos_weight)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            seen += len(batch["input_ids"])
-            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-            if step % 50 == 0:
-                rate = seen / (time.time() - t0)
-                eta = (total - step) * batch_size / rate
-                print(
-                    f"step {step}/{total} loss {running:.4f} {rate:.1f} ex/s "
-                    f"eta {eta / 60:.1f} min",
-                    flush=True,
-                )
-            if step % steps_per_epoch == 0 or step == total:
+            trainer.update(masked_loss(logits, token_logits, batch, pos_weight),
+                           len(batch["input_ids"]))
+            if trainer.step % steps_per_epoch == 0 or trainer.done:
                 torch.save(model.state_dict(), out_dir / "checkpoint.pt")
-                print(f"checkpoint at step {step}", flush=True)
-            if step >= total:
+                print(f"checkpoint at step {trainer.step}", flush=True)
+            if trainer.done:
                 break
-    val_sorted = ordered(val_data)
-    val_logits = predict(model, val_data)
-    calibration = fit_calibration(val_logits, np.stack([x.labels for x in val_sorted]))
+    calibration = calibrate(model, val_data)
     meta = {
         "attributes": list(MODEL_ATTRIBUTES),
         "calibration": calibration,
