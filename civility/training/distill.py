@@ -183,14 +183,3 @@ def distill(
     print(f"calibration: {calibration}", flush=True)
     return out_dir / "checkpoint.pt"
 
-
-if __name__ == "__main__":
-    import sys
-
-    distill(
-        Path(sys.argv[1]),
-        Path(sys.argv[2]),
-        Path(sys.argv[3]),
-        epochs=float(sys.argv[4]) if len(sys.argv) > 4 else 2.0,
-        limit=int(sys.argv[5]) if len(sys.argv) > 5 else None,
-    )
