@@ -447,9 +447,9 @@ def _top_score(attrs: Sequence[str], scores: Mapping[str, float]) -> tuple[str, 
 
 
 def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
-    blocking = tuple(p for r in policy.word_rules if r.action != "allow" for p in r.phrases)
-    if not blocking or not _any_phrase(blocking).search(text):
-        return []  # one scan instead of one per phrase: most comments name none of them
+    blocking = _blocking_pattern(policy.word_rules)
+    if blocking is None or not blocking.search(text):
+        return []
     allowed = [m.span() for rule in policy.word_rules if rule.action == "allow"
                for phrase in rule.phrases for m in _phrase_pattern(phrase).finditer(text)]
     out: list[tuple[Action, str]] = []
@@ -463,7 +463,11 @@ def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
 
 
 @functools.cache
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
+def _blocking_pattern(rules: tuple[WordRule, ...]) -> re.Pattern[str] | None:
+    """Every phrase that holds or rejects, as one scan: most comments name none of them."""
+    phrases = [p for rule in rules if rule.action != "allow" for p in rule.phrases]
+    if not phrases:
+        return None
     return re.compile("|".join(f"(?:{_phrase_pattern(p).pattern})" for p in phrases),
                       re.IGNORECASE)
 

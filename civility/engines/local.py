@@ -105,8 +105,8 @@ def available_cores() -> int:
 
 #: onnxruntime threads per worker process. With the screen, a good share of each
 #: comment's time is Python (rules, policy), which only more processes spread over the
-#: cores: on 2 cores, 2 single-threaded processes scored 557 comments/s at 415 MB peak,
-#: 1 process with 2 threads 450/s at 183 MB (benchmarks/throughput.py).
+#: cores: on 2 cores, 2 single-threaded processes scored 994 comments/s at 395 MB peak,
+#: 1 process with 2 threads 683/s at 172 MB (benchmarks/throughput.py).
 THREADS_PER_WORKER = 1
 
 

@@ -9,6 +9,16 @@ from typing import Any
 from civility.store.db import default_url
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    """``1``/``true``/``yes`` or ``0``/``false``/``no`` (any case); anything else is the default."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("0", "false", "no"):
+        return False
+    return default
+
+
 def _env_float(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, default))
@@ -71,8 +81,8 @@ class Settings:
             "rate_burst": _env_float("CIVILITY_RATE_BURST", cls.rate_burst),
             "max_body_bytes": int(_env_float("CIVILITY_MAX_BODY_BYTES", cls.max_body_bytes)),
             "batch_window_ms": _env_float("CIVILITY_BATCH_WINDOW_MS", cls.batch_window_ms),
-            "cookie_secure": os.environ.get("CIVILITY_COOKIE_SECURE", "") in ("1", "true"),
-            "screen": os.environ.get("CIVILITY_SCREEN", "1") not in ("0", "false"),
+            "cookie_secure": _env_flag("CIVILITY_COOKIE_SECURE", cls.cookie_secure),
+            "screen": _env_flag("CIVILITY_SCREEN", cls.screen),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

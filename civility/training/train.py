@@ -233,12 +233,8 @@ def predict(model: CivilityNet, data: list[Encoded], batch_size: int = 64) -> np
 
 def ordered(data: list[Encoded], batch_size: int = 64) -> list[Encoded]:
     """The order ``batches(shuffle=False)`` visits ``data`` in, to align labels with predictions."""
-    idx = list(range(len(data)))
-    chunk = batch_size * 50
-    order = []
-    for i in range(0, len(idx), chunk):
-        order.extend(sorted(idx[i : i + chunk], key=lambda j: len(data[j].ids)))
-    return [data[j] for j in order]
+    groups = bucketed(data, batch_size, random.Random(0), shuffle=False)
+    return [data[j] for group in groups for j in group]
 
 
 def fit_calibration(logits: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
