@@ -210,9 +210,24 @@ def test_a_wrong_password_says_so_on_the_login_page(env: Env) -> None:
     page = env.client.get("/login")
     response = env.client.post("/login", data={"username": "mod", "password": "nope",
                                                "csrf_token": csrf_of(page.text)})
-    assert response.status_code == 303
-    again = env.client.get(response.headers["location"])
-    assert "do not match" in again.text and 'role="alert"' in again.text
+    assert response.status_code == 401
+    assert "do not match" in response.text and 'role="alert"' in response.text
+
+
+def test_a_wrong_password_keeps_the_username_filled_and_out_of_the_url(env: Env) -> None:
+    page = env.client.get("/login?next=/audit")
+    response = env.client.post("/login", data={"username": "m&d<x>", "password": "nope",
+                                               "csrf_token": csrf_of(page.text),
+                                               "next": "/audit"})
+    assert "location" not in response.headers
+    html = response.text
+    assert 'value="m&amp;d&lt;x&gt;"' in html
+    assert 'name="next" value="/audit"' in html
+    password = re.search(r'<input type="password"[^>]*>', html)
+    assert password and "autofocus" in password.group(0)  # type the password again
+    retry = env.client.post("/login", data={"username": "mod", "password": PASSWORD,
+                                            "csrf_token": csrf_of(html), "next": "/audit"})
+    assert retry.status_code == 303 and retry.headers["location"] == "/audit"
 
 
 def test_the_home_page_sends_moderators_to_the_queue(env: Env) -> None:

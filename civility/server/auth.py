@@ -295,8 +295,6 @@ def _failed(username: str, client: str) -> None:
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
     """Password login from the UI's form (username, password, csrf_token, next)."""
-    from urllib.parse import quote
-
     form = await request.form()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -306,7 +304,10 @@ async def login(request: Request) -> Response:
     def fail(error: str, status: int, message: str) -> Response:
         if _wants_json(request):
             raise ApiError(status, message)
-        return RedirectResponse(f"/login?error={error}&next={quote(target)}", status_code=303)
+        from civility.server.ui import login_form  # the UI imports this module
+
+        return login_form(request, next=target, error=error, username=username,
+                          status_code=status)
 
     try:
         await verify_csrf(request)

@@ -284,16 +284,30 @@ def home(user: MaybeUser) -> RedirectResponse:
     return RedirectResponse("/queue" if user else "/login", status_code=303)
 
 
+LOGIN_ERRORS = {"invalid": "That username and password do not match.",
+                "csrf": "The form expired. Please sign in again.",
+                "throttled": "Too many failed sign-ins. Wait a few minutes and try again."}
+
+
+def login_form(request: Request, *, next: str = "/queue", error: str = "", username: str = "",
+               status_code: int = 200) -> Response:
+    """The sign-in page; after a failed attempt it keeps the username the person typed.
+
+    The login POST renders this directly instead of redirecting, so the username never
+    travels in a URL (people do type their password into the wrong field).
+    """
+    message = LOGIN_ERRORS.get(error, "Please sign in again." if error else "")
+    return render(request, "login.html", None, None, status_code=status_code,
+                  next=safe_next(next), error=message, username=username[:255])
+
+
 @router.get("/login")
 def login_page(request: Request, user: MaybeUser, next: str = "/queue",
                error: str | None = None) -> Response:
     target = safe_next(next)
     if user is not None:
         return RedirectResponse(target, status_code=303)
-    messages = {"invalid": "That username and password do not match.",
-                "csrf": "The form expired. Please sign in again."}
-    message = messages.get(error or "", "Please sign in again." if error else "")
-    return render(request, "login.html", None, None, next=target, error=message)
+    return login_form(request, next=target, error=error or "")
 
 
 @dataclass(frozen=True, slots=True)
