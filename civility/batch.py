@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from civility.types import Comment
+from civility.types import Comment, invalid_unicode
 
 if TYPE_CHECKING:  # the model loads only where scoring happens, never in a reading process
     from civility.moderator import Moderator
@@ -101,6 +101,10 @@ def check_record(
         return Rejected(line_no, f"{id_field!r} must be a string or an integer", raw)
     if article is not None and not isinstance(article, str):
         return Rejected(line_no, f"{article_field!r} must be a string", raw)
+    for name, value in ((text_field, text), (id_field, ident), (article_field, article)):
+        problem = invalid_unicode(value) if isinstance(value, str) else None
+        if problem:
+            return Rejected(line_no, f"{name!r} {problem}", raw)
     return Record(line_no, str(ident), text, article)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from civility.types import Comment, Page
+from civility.types import Comment, Page, invalid_unicode
 
 __all__ = ["PageError", "parse_html", "parse_json", "parse_text", "read_page"]
 
@@ -866,9 +866,12 @@ def parse_json(data: str | bytes | dict[str, Any] | list[Any]) -> Page:
         article = ""
     if not isinstance(article, str):
         raise PageError(f"article must be a string, got {_json_type(article)}")
+    _check_unicode(article, "article")
     title = payload.get("title")
     if title is not None and not isinstance(title, str):
         raise PageError(f"title must be a string, got {_json_type(title)}")
+    if title is not None:
+        _check_unicode(title, "title")
     return Page(
         article=article.strip(),
         comments=_json_comments(payload["comments"], "comments"),
@@ -894,6 +897,13 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _check_unicode(value: str, at: str) -> None:
+    """JSON can spell text no tokenizer accepts (a lone surrogate): say where, up front."""
+    problem = invalid_unicode(value)
+    if problem:
+        raise PageError(f"{at} {problem}")
+
+
 def _json_comments(items: Any, where: str) -> tuple[Comment, ...]:
     if not isinstance(items, list):
         raise PageError(f"{where} must be a list of comments, got {_json_type(items)}")
@@ -912,6 +922,7 @@ def _json_comments(items: Any, where: str) -> tuple[Comment, ...]:
         text = item["text"]
         if not isinstance(text, str):
             raise PageError(f"{at}.text must be a string, got {_json_type(text)}")
+        _check_unicode(text, f"{at}.text")
         raw_id = item.get("id")
         if raw_id is None:
             cid = str(index + 1)
@@ -921,6 +932,7 @@ def _json_comments(items: Any, where: str) -> tuple[Comment, ...]:
             cid = str(raw_id)
             if not cid.strip():
                 raise PageError(f"{at}.id must not be empty")
+            _check_unicode(cid, f"{at}.id")
         if cid in seen:
             raise PageError(
                 f"{at}.id {cid!r} repeats {where}[{seen[cid]}].id; ids must be unique "
@@ -930,6 +942,8 @@ def _json_comments(items: Any, where: str) -> tuple[Comment, ...]:
         author = item.get("author")
         if author is not None and not isinstance(author, str):
             raise PageError(f"{at}.author must be a string, got {_json_type(author)}")
+        if author is not None:
+            _check_unicode(author, f"{at}.author")
         author = (author.strip() or None) if author else None
         comments.append(Comment(id=cid, text=text, author=author))
     return tuple(comments)

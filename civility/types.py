@@ -41,6 +41,24 @@ GroupCategory = Literal[
 ]
 
 
+def invalid_unicode(text: str) -> str | None:
+    """Why ``text`` is not valid Unicode text, or None when it is.
+
+    JSON can spell a lone UTF-16 surrogate (``"\\ud800"``) and Python decodes it into a str
+    that no UTF-8 encoder, tokenizer or database driver accepts; callers reject such text at
+    the edge with this message instead of letting it fail deep inside scoring or storage.
+    """
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return (f"has a lone UTF-16 surrogate (\\u{ord(text[err.start]):04x}) at character "
+                f"{err.start}, which is not valid Unicode; send UTF-8 text (a surrogate must "
+                "be half of a pair)")
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Comment:
     """One reader comment as it arrived."""

@@ -66,6 +66,25 @@ def test_score_reports_a_malformed_line_by_number_and_scores_the_rest(tmp_path):
     assert rows[1]["decision"] in ("review", "reject")
 
 
+def test_score_reports_a_row_with_a_lone_surrogate_by_number_and_scores_the_rest(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "hello there"}\n'
+                   '{"id": "b", "text": "broken \\ud800 half"}\n'
+                   '{"id": "c\\udfff", "text": "fine text, odd id"}\n'
+                   '{"id": "d", "text": "thanks"}\n')
+    out = tmp_path / "out.jsonl"
+    result = civility("score", str(src), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "d"]
+    rejects = [json.loads(line) for line in
+               (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [2, 3]
+    assert "'text' has a lone UTF-16 surrogate (\\ud800) at character 7" in rejects[0]["reason"]
+    assert rejects[1]["reason"].startswith("'id' has a lone UTF-16 surrogate (\\udfff)")
+
+
 def test_score_reads_stdin_and_writes_stdout():
     result = civility("score", stdin='{"id": 1, "text": "thanks for the article"}\n')
     assert result.returncode == 0, result.stderr

@@ -378,6 +378,23 @@ def test_invalid_json_pages_are_rejected_with_a_pointed_message(data: object, me
         parse_json(data)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("raw", "where"), [
+    ('{"comments": [{"text": "ok \\ud800"}]}', r"comments\[0\]\.text"),
+    ('{"comments": [{"id": "\\udc00", "text": "ok"}]}', r"comments\[0\]\.id"),
+    ('{"comments": [{"text": "ok", "author": "\\ud83d"}]}', r"comments\[0\]\.author"),
+    ('{"article": "A \\ud800 story", "comments": [{"text": "ok"}]}', r"article"),
+    ('{"title": "\\ud800", "comments": [{"text": "ok"}]}', r"title"),
+])
+def test_a_json_page_with_a_lone_surrogate_names_the_field(raw: str, where: str) -> None:
+    with pytest.raises(PageError, match=where + r" has a lone UTF-16 surrogate"):
+        parse_json(raw)
+
+
+def test_a_json_page_with_a_surrogate_pair_is_read() -> None:
+    page = parse_json('{"comments": [{"text": "nice \\ud83d\\ude00"}]}')
+    assert page.comments[0].text == "nice \U0001f600"
+
+
 def test_malformed_json_reports_line_and_column() -> None:
     with pytest.raises(PageError, match=r"not valid JSON: .* line 1 column"):
         parse_json('{"comments": [}')
