@@ -216,7 +216,7 @@ def create_api_key(db: Session, name: str, *, scopes: str | tuple[str, ...] = DE
     db.add(row)
     db.flush()
     audit(db, actor, "apikey.create", "apikey", prefix,
-          {"name": name, "scopes": list(parsed), "site": site_row.name})
+          {"name": name, "scopes": list(parsed), "site": site_row.name}, site_id=site_row.id)
     db.commit()
     return key, _key_info(row, site_row)
 
@@ -253,5 +253,5 @@ def revoke_api_key(db: Session, prefix: str, *, actor: str = "cli") -> None:
     if row is None:
         raise AccountError(f"no API key with prefix {prefix!r}")
     row.revoked_at = datetime.now(UTC)
-    audit(db, actor, "apikey.revoke", "apikey", prefix, {"name": row.name})
+    audit(db, actor, "apikey.revoke", "apikey", prefix, {"name": row.name}, site_id=row.site_id)
     db.commit()

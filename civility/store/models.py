@@ -177,6 +177,8 @@ class AuditLog(Base):
     subject_type: Mapped[str] = mapped_column(String(32), default="")
     subject_id: Mapped[str] = mapped_column(String(255), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The site the entry is about (None: moderator accounts, which span sites).
+    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class ModeratorRow(Base):

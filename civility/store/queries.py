@@ -31,7 +31,7 @@ from civility.store.models import (
     TargetRow,
     WebhookDelivery,
 )
-from civility.types import ATTRIBUTES, Target, Verdict
+from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Target, Verdict
 
 ACTIONS = ("publish", "review", "reject")
 STATUSES = ("pending", *ACTIONS)
@@ -191,6 +191,8 @@ class ThreadComment:
     attributes: dict[str, float]
     spans: tuple[SpanInfo, ...]
     targets: tuple[Target, ...]
+    reasons: tuple[str, ...] = ()
+    model_decision: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +262,7 @@ def set_site_webhook(db: Session, name: str, url: str | None, secret: str | None
     site = get_site(db, name, create=True)
     site.webhook_url = url or None
     site.webhook_secret = secret or None
-    audit(db, actor, "site.webhook", "site", name, {"url": url})
+    audit(db, actor, "site.webhook", "site", name, {"url": url}, site_id=site.id)
     db.commit()
     return site
 
@@ -469,7 +471,8 @@ def _decide_many(db: Session,
     for row, prev, (c, action, actor, reason, extra) in zip(rows, previous, items, strict=True):
         if source == "human":
             audit(db, actor, "comment.decision", "comment", c.external_id,
-                  {"comment_id": c.id, "action": action, "reason": reason, "previous": prev})
+                  {"comment_id": c.id, "action": action, "reason": reason, "previous": prev},
+                  site_id=c.site_id)
         site = sites.get(c.site_id)
         if site is not None:
             db.add(WebhookDelivery(site_id=site.id, event="comment.decision", payload={
@@ -517,15 +520,20 @@ def _decision_record(row: Decision) -> DecisionRecord:
 
 
 def audit(db: Session, actor: str, action: str, subject_type: str = "", subject_id: str = "",
-          details: dict[str, Any] | None = None) -> None:
-    """Append to the audit log in the caller's transaction (the caller commits)."""
+          details: dict[str, Any] | None = None, *, site_id: int | None = None) -> None:
+    """Append to the audit log in the caller's transaction (the caller commits).
+
+    ``site_id`` is the site the entry is about, so a site's API key can read its own entries
+    and nobody else's; entries about moderator accounts have none.
+    """
     db.add(AuditLog(at=datetime.now(UTC), actor=actor, action=action, subject_type=subject_type,
-                    subject_id=str(subject_id), details=details or {}))
+                    subject_id=str(subject_id), details=details or {}, site_id=site_id))
 
 
 def audit_log(db: Session, *, limit: int = 100, offset: int = 0, actor: str | None = None,
-              action: str | None = None) -> AuditPage:
-    conds = []
+              action: str | None = None, site_id: int | None = None) -> AuditPage:
+    """Newest first; ``site_id`` keeps only that site's entries (None: every entry)."""
+    conds = [] if site_id is None else [AuditLog.site_id == site_id]
     if actor:
         conds.append(AuditLog.actor == actor)
     if action:
@@ -536,6 +544,12 @@ def audit_log(db: Session, *, limit: int = 100, offset: int = 0, actor: str | No
     items = tuple(AuditEntry(r.id, r.at, r.actor, r.action, r.subject_type, r.subject_id,
                              dict(r.details or {})) for r in rows)
     return AuditPage(items, total, limit, offset)
+
+
+def audit_actions(db: Session, *, site_id: int | None = None) -> list[str]:
+    """Every action the audit log holds, so a filter offers only real ones."""
+    conds = [] if site_id is None else [AuditLog.site_id == site_id]
+    return sorted(db.scalars(select(AuditLog.action).where(*conds).distinct()))
 
 
 # --------------------------------------------------------------------------- reading comments
@@ -615,8 +629,10 @@ def review_queue(db: Session, *, status: str | None = "review", attribute: str |
 
     ``attribute`` keeps comments whose current score for it is ``>= min_score``; ``group`` /
     ``category`` keep comments with such a target; ``article`` is an internal id (int) or an
-    external id (str); ``search`` is a case-insensitive substring of the text or author;
-    ``order`` is newest | oldest | score (by ``attribute``, else toxicity).
+    external id (str); ``search`` is a case-insensitive substring of the text or author, or
+    the comment's exact id; ``order`` is newest | oldest | score (highest first: the
+    ``attribute``'s score, else the highest harm score, so spam and off-topic comments do
+    not crowd out threats).
     """
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -651,17 +667,19 @@ def review_queue(db: Session, *, status: str | None = "review", attribute: str |
     if search:
         pattern = f"%{search.lower().replace('%', '').replace('_', '')}%"
         conds.append(or_(func.lower(CommentRow.text).like(pattern),
-                         func.lower(func.coalesce(CommentRow.author, "")).like(pattern)))
+                         func.lower(func.coalesce(CommentRow.author, "")).like(pattern),
+                         CommentRow.external_id == search))
     base: Select[Any] = (select(CommentRow, Article)
                          .outerjoin(Article, Article.id == CommentRow.article_id).where(*conds))
     total = db.scalar(select(func.count()).select_from(
         select(CommentRow.id).outerjoin(Article, Article.id == CommentRow.article_id)
         .where(*conds).subquery())) or 0
     if order == "score":
-        score = (select(AttributeScore.value)
-                 .where(AttributeScore.scoring_id == CommentRow.scoring_id,
-                        AttributeScore.attribute == (attribute or "toxicity"))
-                 .correlate(CommentRow).scalar_subquery())
+        scores = select(func.max(AttributeScore.value)).where(
+            AttributeScore.scoring_id == CommentRow.scoring_id)
+        scores = scores.where(AttributeScore.attribute.in_(
+            (attribute,) if attribute is not None else MODEL_ATTRIBUTES))
+        score = scores.correlate(CommentRow).scalar_subquery()
         base = base.order_by(func.coalesce(score, 0).desc(), CommentRow.id.desc())
     elif order == "oldest":
         base = base.order_by(CommentRow.created_at.asc(), CommentRow.id.asc())
@@ -693,7 +711,8 @@ def thread(db: Session, article_id: int) -> Thread | None:
                       .order_by(CommentRow.created_at, CommentRow.id)).all()
     items = _items(db, [(r[0], r[1]) for r in rows])
     comments = tuple(ThreadComment(i.id, i.external_id, i.author, i.text, i.created_at, i.status,
-                                   i.attributes, i.spans, i.targets) for i in items)
+                                   i.attributes, i.spans, i.targets, i.reasons, i.model_decision)
+                     for i in items)
     counts = dict.fromkeys(STATUSES, 0)
     for c in comments:
         counts[c.status] = counts.get(c.status, 0) + 1
@@ -741,9 +760,9 @@ def list_articles(db: Session, *, limit: int = 50, offset: int = 0,
                           site_id=site_id)
 
 
-def busiest_articles(db: Session, *, limit: int = 10, since: datetime | None = None
-                     ) -> list[ArticleStats]:
-    return _article_stats(db, limit=limit, offset=0, since=since, busiest=True)
+def busiest_articles(db: Session, *, limit: int = 10, since: datetime | None = None,
+                     site_id: int | None = None) -> list[ArticleStats]:
+    return _article_stats(db, limit=limit, offset=0, since=since, busiest=True, site_id=site_id)
 
 
 def _article_stats(db: Session, *, limit: int, offset: int, since: datetime | None,
@@ -780,58 +799,67 @@ def _article_stats(db: Session, *, limit: int, offset: int, since: datetime | No
 # --------------------------------------------------------------------------- dashboard
 
 
-def decisions_per_day(db: Session, *, days: int = 30, now: datetime | None = None
-                      ) -> list[DayCount]:
+def decisions_per_day(db: Session, *, days: int = 30, now: datetime | None = None,
+                      site_id: int | None = None) -> list[DayCount]:
     """Decisions per UTC day, split by source (model/human) and action, oldest day first."""
     start = (now or datetime.now(UTC)) - timedelta(days=days)
     counts: Counter[tuple[date, str, str]] = Counter()
+    query = (select(Decision.created_at, Decision.source, Decision.action)
+             .where(Decision.created_at >= start))
+    if site_id is not None:
+        query = query.join(CommentRow, CommentRow.id == Decision.comment_id).where(
+            CommentRow.site_id == site_id)
     # Bucketing in Python keeps this portable (SQLite and PostgreSQL date functions differ).
-    for created, source, action in db.execute(
-            select(Decision.created_at, Decision.source, Decision.action)
-            .where(Decision.created_at >= start)):
+    for created, source, action in db.execute(query):
         counts[(created.astimezone(UTC).date(), source, action)] += 1
     return [DayCount(d, s, a, n) for (d, s, a), n in sorted(counts.items())]
 
 
-def _current_scores(since: datetime | None) -> Select[Any]:
-    query = (select(AttributeScore.attribute, AttributeScore.value)
-             .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id))
+def _comment_filter(query: Select[Any], since: datetime | None, site_id: int | None
+                    ) -> Select[Any]:
+    """``query`` (joined to comments) limited to comments since a time and of one site."""
     if since is not None:
         query = query.where(CommentRow.created_at >= since)
+    if site_id is not None:
+        query = query.where(CommentRow.site_id == site_id)
     return query
 
 
-def attribute_distribution(db: Session, *, bins: int = 10, since: datetime | None = None
-                           ) -> dict[str, list[int]]:
+def _current_scores(since: datetime | None, site_id: int | None = None) -> Select[Any]:
+    query = (select(AttributeScore.attribute, AttributeScore.value)
+             .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id))
+    return _comment_filter(query, since, site_id)
+
+
+def attribute_distribution(db: Session, *, bins: int = 10, since: datetime | None = None,
+                           site_id: int | None = None) -> dict[str, list[int]]:
     """Per attribute, how many scored comments fall in each score bin ``[i/bins, (i+1)/bins)``."""
     out = {a: [0] * bins for a in ATTRIBUTES}
-    for attribute, value in db.execute(_current_scores(since)):
+    for attribute, value in db.execute(_current_scores(since, site_id)):
         hist = out.setdefault(attribute, [0] * bins)
         hist[min(bins - 1, max(0, int(value * bins)))] += 1
     return out
 
 
 def flagged_attribute_counts(db: Session, *, threshold: float = 0.5,
-                             since: datetime | None = None) -> dict[str, int]:
+                             since: datetime | None = None, site_id: int | None = None
+                             ) -> dict[str, int]:
     out = dict.fromkeys(ATTRIBUTES, 0)
-    query = (select(AttributeScore.attribute, func.count())
-             .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id)
-             .where(AttributeScore.value >= threshold))
-    if since is not None:
-        query = query.where(CommentRow.created_at >= since)
+    query = _comment_filter(select(AttributeScore.attribute, func.count())
+                            .join(CommentRow, CommentRow.scoring_id == AttributeScore.scoring_id)
+                            .where(AttributeScore.value >= threshold), since, site_id)
     for attribute, n in db.execute(query.group_by(AttributeScore.attribute)):
         out[attribute] = n
     return out
 
 
-def top_targeted_groups(db: Session, *, limit: int = 10, since: datetime | None = None
-                        ) -> list[GroupCount]:
+def top_targeted_groups(db: Session, *, limit: int = 10, since: datetime | None = None,
+                        site_id: int | None = None) -> list[GroupCount]:
     """Groups attacked by the most comments (current scorings only)."""
     n = func.count(func.distinct(TargetRow.comment_id))
-    query = (select(TargetRow.group_name, TargetRow.category, n)
-             .join(CommentRow, CommentRow.scoring_id == TargetRow.scoring_id))
-    if since is not None:
-        query = query.where(CommentRow.created_at >= since)
+    query = _comment_filter(select(TargetRow.group_name, TargetRow.category, n)
+                            .join(CommentRow, CommentRow.scoring_id == TargetRow.scoring_id),
+                            since, site_id)
     rows = db.execute(query.group_by(TargetRow.group_name, TargetRow.category)
                       .order_by(n.desc(), TargetRow.group_name).limit(limit))
     return [GroupCount(g, c, int(k)) for g, c, k in rows]
