@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from civility.extras import install_hint
+
 if TYPE_CHECKING:
     from civility.batch import Rejected
     from civility.formats import Columns
@@ -36,6 +38,8 @@ LAZY_COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    """Imports a command's module only when it runs; a missing extra becomes an install hint."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(LAZY_COMMANDS)
 
@@ -47,16 +51,27 @@ class LazyGroup(click.Group):
         try:
             return getattr(importlib.import_module(module), attr)
         except ImportError as err:
-            missing = err.name or str(err)
+            message = install_hint(err, f"'civility {name}'")
+            if message is None:
+                raise
 
-            @click.command(name, help=f"(unavailable: {missing} is not installed)")
+            @click.command(name, help=f"(unavailable: {err.name} is not installed)")
             def unavailable() -> None:
-                raise click.ClickException(
-                    f"'civility {name}' needs {missing}; install it, e.g. "
-                    f"pip install 'civility[train]' for train/evaluate"
-                )
+                raise click.ClickException(message)
 
             return unavailable
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Commands import optional modules (uvicorn, sqlalchemy, torch, pyarrow, ray, ...) only
+        # when they need them; this one place turns their absence into the pip command to run.
+        try:
+            return super().invoke(ctx)
+        except ImportError as err:
+            command = " ".join(filter(None, ("civility", ctx.invoked_subcommand)))
+            message = install_hint(err, f"'{command}'")
+            if message is None:
+                raise
+            raise click.ClickException(message) from err
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +126,7 @@ def moderate(
     The page is split into article, boilerplate and comments; each comment is
     scored, explained and decided under the policy.
     Example:
-      civility moderate ../shared/examples/news-page-with-comments.txt
+      civility moderate examples/news-page-with-comments.txt
       civility moderate page.html --json | jq '.comments[] | select(.decision != "publish")'
     """
     from rich.console import Console
@@ -286,11 +301,8 @@ def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns:
     if in_fmt != "parquet" or out_fmt != "parquet":
         raise click.ClickException("--engine ray reads and writes Parquet (files, directories "
                                    "or cloud paths); convert with --engine local first")
-    try:
-        from civility.engines.ray_engine import run_ray
-    except ImportError as err:
-        raise click.ClickException("--engine ray needs Ray Data: pip install 'civility[ray]'"
-                                   ) from err
+    from civility.engines.ray_engine import run_ray
+
     summary = run_ray(input, output, columns=columns, rejects=rejects or output + ".rejects",
                       workers=workers, batch_size=batch_size, address=address, policy=policy,
                       model=model, screen=screen)

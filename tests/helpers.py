@@ -1,4 +1,4 @@
-"""Paths shared by tests: the example page and datasets live in ../shared beside the repo."""
+"""Paths shared by tests: the example pages ship in examples/; datasets live in ../shared."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-EXAMPLE_PAGE = SHARED / "examples" / "news-page-with-comments.txt"
-EXAMPLE_LABELS = SHARED / "examples" / "news-page-with-comments.labels.jsonl"
+EXAMPLES = REPO / "examples"
+EXAMPLE_PAGE = EXAMPLES / "news-page-with-comments.txt"
+EXAMPLE_HTML = EXAMPLES / "news-page-with-comments.html"
+EXAMPLE_LABELS = EXAMPLES / "news-page-with-comments.labels.jsonl"
 DATA = SHARED / "data"
 
-needs_example = pytest.mark.skipif(not EXAMPLE_PAGE.exists(), reason="../shared/examples is absent")
+needs_example = pytest.mark.skipif(not EXAMPLE_PAGE.exists(), reason="examples/ is absent")
 needs_data = pytest.mark.skipif(
     not (DATA / "MANIFEST.md").exists(), reason="../shared/data is absent"
 )

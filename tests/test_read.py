@@ -11,8 +11,7 @@ from civility.read import PageError, parse_html, parse_json, parse_text, read_pa
 from civility.types import Comment, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-EXAMPLE = SHARED / "examples" / "news-page-with-comments.txt"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "news-page-with-comments.txt"
 
 ARTICLE_PROSE = (
     "The county council approved its budget on Tuesday after a four-hour debate in which "

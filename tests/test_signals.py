@@ -10,7 +10,7 @@ from civility.normalize import normalize
 from civility.signals import Evidence, detect
 from civility.types import ATTRIBUTES
 
-EXAMPLE = Path("/work/shared/examples/news-page-with-comments.txt")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "news-page-with-comments.txt"
 needs_example = pytest.mark.skipif(not EXAMPLE.exists(), reason="example page not available")
 
 

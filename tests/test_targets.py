@@ -12,9 +12,9 @@ from civility.groups import find_mentions
 from civility.normalize import normalize
 from civility.targets import find_targets
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-EXAMPLE = SHARED / "examples" / "news-page-with-comments.txt"
-LABELS = SHARED / "examples" / "news-page-with-comments.labels.jsonl"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE = EXAMPLES / "news-page-with-comments.txt"
+LABELS = EXAMPLES / "news-page-with-comments.labels.jsonl"
 
 # Words an attribute scorer would point at; found here by plain keyword search.
 EVIDENCE_WORDS = [

@@ -115,3 +115,53 @@ def test_each_student_layer_stands_in_for_the_teacher_layers_up_to_the_next_kept
     assert matched_layers((0, 2, 4), 6) == [1, 3, 5]
     assert matched_layers((0, 1, 2), 6) == [0, 1, 5]  # the last always learns the final output
     assert matched_layers((0,), 6) == [5]
+
+
+def test_a_training_run_writes_under_a_new_runs_folder_not_over_the_shipped_model():
+    from datetime import datetime
+    from pathlib import Path
+
+    from civility.training.cli import plan_outputs
+
+    plan = plan_outputs(None, None, None, now=datetime(2025, 7, 4, 9, 30, 5))
+    assert plan.run_dir == Path("runs/train-20250704-093005")
+    assert plan.out == plan.run_dir / "model"
+    assert plan.version == "local-20250704-093005"
+    again = plan_outputs(None, None, "4", now=datetime(2025, 7, 4, 9, 31, 0))
+    assert again.run_dir != plan.run_dir and again.version == "4"
+
+
+def test_training_refuses_to_write_into_the_packaged_model_without_the_flag(tmp_path):
+    from click.testing import CliRunner
+
+    from civility.cli import main
+    from civility.training.cli import PACKAGED_MODEL
+
+    pytest.importorskip("torch")
+    before = {p.name: p.stat().st_mtime_ns for p in PACKAGED_MODEL.iterdir()}
+    for out in (PACKAGED_MODEL, PACKAGED_MODEL / "sub" / ".."):
+        result = CliRunner().invoke(main, ["train", "--data", str(tmp_path), "--out", str(out),
+                                           "--run-dir", str(tmp_path / "run")])
+        assert result.exit_code == 2, result.output
+        assert "ships with Civility" in result.output and "--replace-packaged" in result.output
+    result = CliRunner().invoke(main, ["train", "--screen-only", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "--out DIR" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in PACKAGED_MODEL.iterdir()} == before
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_readme_reproduces_the_shipped_model_with_the_default_epochs():
+    import json
+    import re
+
+    from civility.training.cli import PACKAGED_MODEL, train_cmd
+    from tests.helpers import REPO
+
+    meta = json.loads((PACKAGED_MODEL / "meta.json").read_text())
+    defaults = {p.name: p.default for p in train_cmd.params}
+    assert defaults["epochs"] == meta["epochs"]
+    assert defaults["student_epochs"] == meta["distill_epochs"]
+    commands = re.findall(r"civility train [^#\n`]*", (REPO / "README.md").read_text())
+    assert commands, "the README shows how to train"
+    for command in commands:  # the README leaves the epochs to the defaults it describes
+        assert "--epochs" not in command or f"--epochs {meta['epochs']:g}" in command

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -18,19 +19,30 @@ from civility.server.auth import Principal
 from civility.server.deps import DB, Moderating, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.store import queries as q
-from civility.types import ATTRIBUTES, Comment, Verdict
+from civility.types import ATTRIBUTES, Comment, Verdict, invalid_unicode
 
 router = APIRouter(prefix="/api/v1")
 
-_Id = Annotated[str, Field(min_length=1, max_length=255)]
+
+def _valid_unicode(value: str) -> str:
+    problem = invalid_unicode(value)
+    if problem:
+        raise PydanticCustomError("invalid_unicode", "{problem}", {"problem": problem})
+    return value
+
+
+#: Text we store or score: a lone surrogate ("\ud800" in JSON) is a 400 here, not a crash in
+#: the tokenizer or the database driver.
+_Text = Annotated[str, AfterValidator(_valid_unicode)]
+_Id = Annotated[_Text, Field(min_length=1, max_length=255)]
 
 
 class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: _Id
-    title: str | None = Field(None, max_length=1000)
-    url: str | None = Field(None, max_length=2000)
-    text: str | None = Field(None, max_length=500_000,
+    title: _Text | None = Field(None, max_length=1000)
+    url: _Text | None = Field(None, max_length=2000)
+    text: _Text | None = Field(None, max_length=500_000,
                              description="Article text: context for off-topic scoring.")
 
 
@@ -38,8 +50,8 @@ class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: _Id | None = Field(None, description="Your id for the comment; sending it again is a "
                                              "no-op that returns the stored result.")
-    text: str = Field(min_length=1)
-    author: str | None = Field(None, max_length=255)
+    text: _Text = Field(min_length=1)
+    author: _Text | None = Field(None, max_length=255)
     created_at: datetime | None = None
 
 
@@ -53,8 +65,8 @@ class SubmitRequest(BaseModel):
     ]})
     comments: list[CommentIn] | None = None
     id: _Id | None = None
-    text: str | None = Field(None, min_length=1)
-    author: str | None = Field(None, max_length=255)
+    text: _Text | None = Field(None, min_length=1)
+    author: _Text | None = Field(None, max_length=255)
     created_at: datetime | None = None
     article_id: _Id | None = None
     article: ArticleIn | None = None
@@ -76,7 +88,7 @@ class SubmitRequest(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["publish", "review", "reject"]
-    reason: str = Field("", max_length=2000)
+    reason: _Text = Field("", max_length=2000)
 
 
 class BulkDecisionIn(DecisionIn):
@@ -311,9 +323,9 @@ def decide_many(body: BulkDecisionIn, request: Request, db: DB,
 
 class ArticleUpsert(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, max_length=1000)
-    url: str | None = Field(None, max_length=2000)
-    text: str | None = Field(None, max_length=500_000)
+    title: _Text | None = Field(None, max_length=1000)
+    url: _Text | None = Field(None, max_length=2000)
+    text: _Text | None = Field(None, max_length=500_000)
 
 
 @router.put("/articles/{external_id}", tags=["articles"], summary="Create or update an article")

@@ -100,10 +100,17 @@ class CommentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: pending (accepted, not scored) | publish | review | reject — the latest decision.
+    #: pending (accepted, not scored) | publish | review | reject — the latest decision —
+    #: or failed (scoring kept failing; ``score_error`` says why, a moderator can decide).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     #: The current scoring (no FK: scorings reference comments, and SQLite cannot add one later).
     scoring_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Scoring attempts started; the pending sweep gives up after a bounded number.
+    score_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the latest attempt started: a lease, so no two processes score a comment at once.
+    score_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Why the latest attempt failed ("" when it did not).
+    score_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     article: Mapped[Article | None] = relationship(lazy="joined")
 

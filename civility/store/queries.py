@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, insert, or_, select
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,8 @@ from civility.store.models import (
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Target, Verdict
 
 ACTIONS = ("publish", "review", "reject")
-STATUSES = ("pending", *ACTIONS)
+#: ``failed``: the model could not score the comment after every retry (see claim_pending).
+STATUSES = ("pending", *ACTIONS, "failed")
 
 
 class NotFound(LookupError):
@@ -105,10 +106,13 @@ class CommentDetail(QueueItem):
     decisions: tuple[DecisionRecord, ...] = ()
     article_text: str | None = None
     site_id: int = 1
+    #: Why scoring failed (status ``failed``, or ``pending`` awaiting a retry); "" otherwise.
+    scoring_error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         out = _comment_dict(self)
         out["decisions"] = [_decision_dict(d) for d in self.decisions]
+        out["scoring_error"] = self.scoring_error or None
         return out
 
 
@@ -210,6 +214,18 @@ class NewComment:
     text: str
     author: str | None = None
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingComment:
+    """A comment the pending sweep claimed for another scoring attempt."""
+
+    id: int
+    external_id: str
+    text: str
+    author: str | None
+    article_text: str | None
+    attempt: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,9 +347,7 @@ def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
     for i, c in enumerate(comments):
         if c.external_id in existing:
             continue
-        row = CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
-                         author=c.author, text=c.text, created_at=c.created_at or now,
-                         received_at=now, status="pending")
+        row = _new_row(site_id, c, article_id, now)
         existing[c.external_id] = (-1, "pending")  # store a repeat inside one request once
         new_rows.append((i, row))
     if new_rows:
@@ -361,10 +375,7 @@ def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment]
             cid, status = found[c.external_id]
             out.append(Accepted(cid, c.external_id, False, status))
             continue
-        now = datetime.now(UTC)
-        row = CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
-                         author=c.author, text=c.text, created_at=c.created_at or now,
-                         received_at=now, status="pending")
+        row = _new_row(site_id, c, article_id, datetime.now(UTC))
         db.add(row)
         try:
             db.commit()
@@ -376,6 +387,14 @@ def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment]
     return out
 
 
+def _new_row(site_id: int, c: NewComment, article_id: int | None, now: datetime) -> CommentRow:
+    """A pending comment; its submitter's scoring is attempt 1 (the lease starts now)."""
+    return CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
+                      author=c.author, text=c.text, created_at=c.created_at or now,
+                      received_at=now, status="pending", score_attempts=1,
+                      score_claimed_at=now, score_error="")
+
+
 def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
     if not external_ids:
         return {}
@@ -385,22 +404,39 @@ def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[st
     return {e: (i, s) for e, i, s in rows}
 
 
-def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy: str = "") -> None:
+def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
+                   policy: str = "") -> list[int]:
     """Save each verdict as the comment's current scoring and, unless a human has already
-    decided, as the model's decision (which also queues the webhook).
+    decided, as the model's decision (which also queues the webhook); returns the ids saved.
+
+    A comment is scored once: a verdict for a comment that already has a scoring (a duplicate
+    submission, a retry racing the first attempt, another server process) is dropped, so
+    there is one model decision and one webhook delivery per comment. The first statement
+    claims the comments atomically (PostgreSQL's row locks make a concurrent claim wait and
+    then see the winner's scoring; SQLite has one writer at a time).
 
     One statement per table for the whole batch: the server calls this once per micro-batch,
     so its cost is shared by every request in it.
     """
-    if not pairs:
-        return
+    verdicts: dict[int, Verdict] = {}
+    for cid, v in pairs:
+        verdicts.setdefault(cid, v)  # a comment listed twice keeps its first verdict
+    if not verdicts:
+        return []
+    claimed = set(db.scalars(
+        update(CommentRow).where(CommentRow.id.in_(list(verdicts)),
+                                 CommentRow.scoring_id.is_(None))
+        .values(scoring_id=-1).returning(CommentRow.id)
+        .execution_options(synchronize_session=False)))
+    if not claimed:
+        db.rollback()
+        return []
     comments = {c.id: c for c in db.scalars(
-        select(CommentRow).where(CommentRow.id.in_([cid for cid, _ in pairs])))}
+        select(CommentRow).where(CommentRow.id.in_(claimed))
+        .execution_options(populate_existing=True))}
     human_decided = set(db.scalars(select(Decision.comment_id).where(
         Decision.comment_id.in_(list(comments)), Decision.source == "human")))
-    todo = [(cid, v) for cid, v in pairs if cid in comments]
-    if not todo:
-        return
+    todo = [(cid, v) for cid, v in verdicts.items() if cid in comments]
     now = datetime.now(UTC)
     scorings = [Scoring(comment_id=cid, model_version=v.model_version, policy=policy,
                         decision=v.decision, reasons=list(v.reasons), created_at=now)
@@ -419,6 +455,7 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
                    "start": x.start, "end": x.end, "text": x.text, "score": float(x.score)}
                   for x in v.spans]
         comments[cid].scoring_id = sid
+        comments[cid].score_error = ""
     for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
         if rows:
             db.execute(insert(model), rows)
@@ -427,15 +464,61 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
                        {"attributes": {k: round(p, 4) for k, p in v.attributes.items()}})
                       for c, v in decided], source="model", now=now)
     db.commit()
+    return [cid for cid, _ in todo]
 
 
-def pending_comments(db: Session, *, limit: int = 500) -> list[tuple[int, int, str, str | None]]:
-    """(id, site_id, text, article text) of comments accepted but never scored (e.g. a crash)."""
-    rows = db.execute(select(CommentRow.id, CommentRow.site_id, CommentRow.text, Article.text)
+def _unscored_since(stale_before: datetime) -> list[Any]:
+    """Pending, never scored, and its latest attempt (lease) started before ``stale_before``."""
+    return [CommentRow.status == "pending", CommentRow.scoring_id.is_(None),
+            or_(CommentRow.score_claimed_at.is_(None),
+                CommentRow.score_claimed_at < stale_before)]
+
+
+def claim_pending(db: Session, *, stale_before: datetime, max_attempts: int, limit: int = 256,
+                  now: datetime | None = None) -> list[PendingComment]:
+    """Claim comments still pending whose latest scoring attempt started before
+    ``stale_before`` (its request died, or its scoring failed) and that have had fewer than
+    ``max_attempts``: each claim counts an attempt and renews the lease, atomically, so
+    concurrent sweeps (several server processes) never claim the same comment. Commits."""
+    now = now or datetime.now(UTC)
+    conds = [*_unscored_since(stale_before), CommentRow.score_attempts < max_attempts]
+    candidates = select(CommentRow.id).where(*conds).order_by(CommentRow.id).limit(limit)
+    ids = list(db.scalars(
+        update(CommentRow).where(CommentRow.id.in_(candidates.scalar_subquery()), *conds)
+        .values(score_attempts=CommentRow.score_attempts + 1, score_claimed_at=now)
+        .returning(CommentRow.id).execution_options(synchronize_session=False)))
+    db.commit()
+    if not ids:
+        return []
+    rows = db.execute(select(CommentRow.id, CommentRow.external_id, CommentRow.text,
+                             CommentRow.author, Article.text, CommentRow.score_attempts)
                       .outerjoin(Article, Article.id == CommentRow.article_id)
-                      .where(CommentRow.status == "pending", CommentRow.scoring_id.is_(None))
-                      .order_by(CommentRow.id).limit(limit))
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+                      .where(CommentRow.id.in_(ids)).order_by(CommentRow.id))
+    return [PendingComment(*r) for r in rows]
+
+
+def give_up_pending(db: Session, *, stale_before: datetime, max_attempts: int) -> list[int]:
+    """Mark ``failed`` the comments that used every attempt and are still unscored once the
+    last lease ran out; returns their ids. A moderator can still decide them. Commits."""
+    ids = list(db.scalars(
+        update(CommentRow)
+        .where(*_unscored_since(stale_before), CommentRow.score_attempts >= max_attempts)
+        .values(status="failed", score_error=case(
+            (CommentRow.score_error == "",
+             f"not scored after {max_attempts} attempts (the server stopped mid-way)"),
+            else_=CommentRow.score_error))
+        .returning(CommentRow.id).execution_options(synchronize_session=False)))
+    db.commit()
+    return ids
+
+
+def record_scoring_errors(db: Session, errors: Sequence[tuple[int, str]]) -> None:
+    """Remember why scoring failed (shown with the comment; the sweep retries it). Commits."""
+    for cid, error in errors:
+        db.execute(update(CommentRow).where(CommentRow.id == cid, CommentRow.scoring_id.is_(None))
+                   .values(score_error=error[:2000])
+                   .execution_options(synchronize_session=False))
+    db.commit()
 
 
 # --------------------------------------------------------------------------- decisions
@@ -604,7 +687,7 @@ def comment_detail(db: Session, comment_id: int) -> CommentDetail | None:
         select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)))
     return CommentDetail(**{f.name: getattr(item, f.name) for f in fields(QueueItem)},
                          decisions=decisions, article_text=row[1].text if row[1] else None,
-                         site_id=row[0].site_id)
+                         site_id=row[0].site_id, scoring_error=row[0].score_error or "")
 
 
 def comment_by_external(db: Session, site_id: int, external_id: str) -> CommentDetail | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -31,30 +32,76 @@ data_option = click.option(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TrainPlan:
+    """Where a training run writes: checkpoints under ``run_dir``, the model to ``out``."""
+
+    run_dir: Path
+    out: Path
+    version: str
+
+
+def plan_outputs(
+    out: Path | None,
+    run_dir: Path | None,
+    version: str | None,
+    *,
+    now: datetime,
+    screen_only: bool = False,
+    replace_packaged: bool = False,
+) -> TrainPlan:
+    """Decide where a run writes, before anything is trained.
+
+    A run gets a fresh folder ``runs/train-<time>`` (the model in its ``model/``), so a
+    second run never overwrites the first and no run silently replaces the model that
+    ships with Civility: writing into the packaged model folder needs ``--replace-packaged``.
+    """
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    if screen_only and out is None:
+        raise click.UsageError(
+            "--screen-only distils the screen of an existing model again: name its folder "
+            "with --out DIR"
+        )
+    run_dir = run_dir or Path("runs") / f"train-{stamp}"
+    out = out or run_dir / "model"
+    if _inside(out, PACKAGED_MODEL) and not replace_packaged:
+        raise click.UsageError(
+            f"{out} is the model that ships with Civility; to replace it, add "
+            "--replace-packaged (or write elsewhere and use it with --model DIR)"
+        )
+    return TrainPlan(run_dir, out, version or f"local-{stamp}")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 @click.command("train")
 @data_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=PACKAGED_MODEL,
-    show_default=True,
-    help="Where to write model.onnx, tokenizer.json, meta.json.",
+    help="Where to write model.onnx, tokenizer.json, meta.json and screen.npz "
+    "(default: RUN_DIR/model).",
 )
 @click.option(
     "--run-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs/train"),
-    show_default=True,
-    help="Checkpoints and logs.",
+    help="Checkpoints and logs (default: a new runs/train-<date>-<time>).",
 )
-@click.option("--epochs", default=2.0, show_default=True, help="Passes over the training mix.")
+@click.option(
+    "--replace-packaged",
+    is_flag=True,
+    help="Allow --out to be the packaged model folder (civility/models/civility-minilm).",
+)
+@click.option(
+    "--epochs", default=3.0, show_default=True, help="Passes over the training mix (teacher)."
+)
 @click.option("--seed", default=13, show_default=True)
 @click.option(
     "--version",
     "version",
-    default="1",
-    show_default=True,
-    help="Version recorded in meta.json and in every verdict.",
+    help="Version recorded in meta.json and in every verdict (default: local-<date>-<time>).",
 )
 @click.option("--limit", type=int, help="Train on the first N examples only (smoke test).")
 @click.option(
@@ -80,11 +127,12 @@ data_option = click.option(
 )
 def train_cmd(
     data: Path,
-    out: Path,
-    run_dir: Path,
+    out: Path | None,
+    run_dir: Path | None,
+    replace_packaged: bool,
     epochs: float,
     seed: int,
-    version: str,
+    version: str | None,
     limit: int | None,
     student_layers: str,
     student_epochs: float,
@@ -96,13 +144,22 @@ def train_cmd(
     (the cheap first pass) from it.
 
     \b
+    Everything goes to a new folder runs/train-<date>-<time>/ (the model in its
+    model/), never over the shipped model unless --replace-packaged is given.
     Reproduces the shipped weights (about 1 h 20 min on 2 CPU cores):
-      civility train --data ../shared/data --epochs 3 --version 3
+      civility train --data ../shared/data --version 3
     \b
     Only the later stages, from a finished teacher run:
-      civility train --teacher runs/train/teacher --version 3
-      civility train --screen-only
+      civility train --teacher runs/train-20250101-120000/teacher --version 3
+      civility train --screen-only --out runs/train-20250101-120000/model
+    \b
+    Then use the model with --model DIR (or CIVILITY_MODEL=DIR), or ship it:
+      civility train ... --out civility/models/civility-minilm --replace-packaged
     """
+    import torch  # noqa: F401  # the 'train' extra: say so before any folder is made
+
+    plan = plan_outputs(out, run_dir, version, now=datetime.now(), screen_only=screen_only,
+                        replace_packaged=replace_packaged)
     from civility.training.screen import train_screen
 
     if not screen_only:
@@ -111,17 +168,20 @@ def train_cmd(
         from civility.training.train import train
 
         layers = _layers(student_layers)
-        if teacher_run is None:
-            teacher_run = run_dir / "teacher"
-            train(_data_dir(data), teacher_run, epochs=epochs, seed=seed, limit=limit)
-        shipped = teacher_run
+        teacher = teacher_run
+        if teacher is None:
+            teacher = plan.run_dir / "teacher"
+            train(_data_dir(data), teacher, epochs=epochs, seed=seed, limit=limit)
+        shipped = teacher
         if layers:
-            shipped = run_dir / "student"
-            distill(_data_dir(data), teacher_run, shipped, layers=layers, epochs=student_epochs,
+            shipped = plan.run_dir / "student"
+            distill(_data_dir(data), teacher, shipped, layers=layers, epochs=student_epochs,
                     seed=seed, limit=limit)
-        path = export(shipped, out, version)
+        path = export(shipped, plan.out, plan.version)
         click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    train_screen(_data_dir(data), out, seed=seed, cache=run_dir / "screen-teacher", limit=limit)
+    train_screen(_data_dir(data), plan.out, seed=seed, cache=plan.run_dir / "screen-teacher",
+                 limit=limit)
+    click.echo(f"model {plan.version} ready in {plan.out}; use it with --model {plan.out}")
 
 
 def _layers(text: str) -> list[int]:
@@ -163,6 +223,8 @@ def evaluate_cmd(
     \b
       civility evaluate --data ../shared/data
     """
+    import sklearn  # noqa: F401  # the 'train' extra: say so before scoring every dataset
+
     from civility.training.evaluate import evaluate, print_results
 
     results = evaluate(
