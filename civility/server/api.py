@@ -124,7 +124,7 @@ async def submit_comments(body: SubmitRequest, request: Request,
     Each result is the verdict (``attributes``, ``targets``, ``spans``, ``decision``,
     ``reasons``, ``model_version``) plus ``status`` (the comment's current state, which a
     moderator may since have changed) and ``duplicate`` (the id was already known: nothing
-    was re-scored).
+    was re-scored; a duplicate of a comment still being scored waits for that scoring).
     """
     settings = request.app.state.settings
     single = body.comments is None
@@ -159,16 +159,17 @@ async def submit_comments(body: SubmitRequest, request: Request,
             return q.accept_comments(db, site_id, new, article_id), article_id, article_text
 
     accepted, _, article_text = await run_in_threadpool(accept)
-    to_score = [(a, n) for a, n in zip(accepted, new, strict=True)
-                if a.created or a.status == "pending"]
-    # Rows committed as "pending" by a request that died are scored by whoever comes next.
-    unique: dict[int, tuple[q.Accepted, q.NewComment]] = {a.id: (a, n) for a, n in to_score}
+    # Only comments this request created are scored here, so each comment is scored once: a
+    # duplicate of one still pending waits for the request scoring it (below), and one whose
+    # request died is scored by the pending sweep (civility.server.scoring.PendingSweep).
+    fresh = {a.id: n for a, n in zip(accepted, new, strict=True) if a.created}
     verdicts: dict[int, Verdict] = {}
-    if unique:  # scored and saved together with whatever else is in the micro-batch
+    if fresh:  # scored and saved together with whatever else is in the micro-batch
         scored = await scorer.moderate([Comment(n.external_id, n.text, n.author)
-                                        for _, n in unique.values()], article=article_text,
-                                       store_ids=list(unique))
-        verdicts = dict(zip(unique, scored, strict=True))
+                                        for n in fresh.values()], article=article_text,
+                                       store_ids=list(fresh))
+        verdicts = dict(zip(fresh, scored, strict=True))
+    await scorer.settled(a.id for a in accepted if not a.created and a.status == "pending")
     decision_pairs = list(verdicts.items())
 
     def finish() -> dict[int, dict[str, Any]]:
@@ -247,7 +248,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
 @router.get("/queue", tags=["queue"], summary="List the review queue")
 def review_queue(
     db: DB, principal: Reader,
-    status: Literal["pending", "publish", "review", "reject", "all"] = "review",
+    status: Literal["pending", "publish", "review", "reject", "failed", "all"] = "review",
     attribute: str | None = Query(None, description=f"One of {', '.join(ATTRIBUTES)}"),
     min_score: float = Query(0.5, ge=0, le=1),
     group: str | None = Query(None, max_length=100, description="Targeted group, e.g. Muslims"),

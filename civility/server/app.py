@@ -17,19 +17,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
 import civility
 from civility.server import api, auth, errors, openai_compat, perspective
 from civility.server.metrics import Metrics, MetricsMiddleware
-from civility.server.scoring import ScoringService
+from civility.server.scoring import PendingSweep, ScoringService
 from civility.server.settings import Settings
 from civility.server.webhooks import WebhookWorker
 from civility.store import Store
 from civility.store import queries as q
 from civility.store.db import schema_revision
 from civility.store.models import Meta
-from civility.types import Comment
 
 log = logging.getLogger("civility.server")
 
@@ -63,34 +61,14 @@ def _load_moderator(settings: Settings) -> Any:
         return None
 
 
-async def _rescore_pending(app: FastAPI) -> None:
-    """Comments committed but never scored (the process died in between) get scored now."""
-    store: Store = app.state.store
-    scorer: ScoringService | None = app.state.scorer
-    if scorer is None:
-        return
-    while True:
-        rows = await run_in_threadpool(_pending, store)
-        if not rows:
-            return
-        by_article: dict[str | None, list[tuple[int, str]]] = {}
-        for cid, _site, body, article in rows:
-            by_article.setdefault(article, []).append((cid, body))
-        for article, items in by_article.items():
-            await scorer.moderate([Comment(str(cid), t) for cid, t in items], article=article,
-                                  store_ids=[cid for cid, _ in items])
-        app.state.webhooks.notify()
-        log.info("scored %d comments left pending", len(rows))
-
-
-def _pending(store: Store) -> list[tuple[int, int, str, str | None]]:
-    with store.session() as db:
-        return q.pending_comments(db, limit=256)
-
-
 def _save(store: Store, pairs: list[Any], policy: str) -> None:
     with store.writing() as db:
         q.store_verdicts(db, pairs, policy=policy)
+
+
+def _record_failures(store: Store, failures: list[tuple[int, str]]) -> None:
+    with store.writing() as db:
+        q.record_scoring_errors(db, failures)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     policy_name = str(getattr(getattr(moderator, "policy", None), "name", ""))
     scorer = (ScoringService(moderator, window_ms=settings.batch_window_ms,
                              max_batch=settings.max_batch, metrics=metrics,
-                             persist=lambda pairs: _save(store, pairs, policy_name))
+                             persist=lambda pairs: _save(store, pairs, policy_name),
+                             record_failures=lambda failures: _record_failures(store, failures))
               if moderator is not None else None)
     webhooks = WebhookWorker(store, metrics=metrics, backoff_s=settings.webhook_backoff_s,
                              backoff_max_s=settings.webhook_backoff_max_s,
@@ -113,12 +92,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if scorer is not None:
             await scorer.start()
         await webhooks.start()
-        rescore = (asyncio_task(_rescore_pending(app)) if settings.rescore_pending else None)
+        sweep = (PendingSweep(store, scorer, retry_s=settings.pending_retry_s,
+                              max_attempts=settings.pending_max_attempts,
+                              notify=webhooks.notify)
+                 if scorer is not None and settings.rescore_pending else None)
+        if sweep is not None:
+            await sweep.start()
         try:
             yield
         finally:
-            if rescore is not None:
-                rescore.cancel()
+            if sweep is not None:
+                await sweep.stop()
             await webhooks.stop()
             if scorer is not None:
                 await scorer.stop()
@@ -160,12 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(errors.BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
-
-
-def asyncio_task(coro: Any) -> Any:
-    import asyncio
-
-    return asyncio.get_running_loop().create_task(coro)
 
 
 def _ui_module() -> Any:

@@ -62,8 +62,12 @@ class Settings:
     webhook_max_attempts: int = 10
     webhook_timeout_s: float = 10.0
     webhook_poll_s: float = 1.0
-    #: Score comments left "pending" by a crash when the server starts.
+    #: Score comments left "pending" (their request died, or scoring failed): at startup, and
+    #: by a sweep every ``pending_retry_s`` for those whose latest attempt began that long
+    #: ago; after ``pending_max_attempts`` attempts a comment is marked "failed".
     rescore_pending: bool = True
+    pending_retry_s: float = 30.0
+    pending_max_attempts: int = 5
 
     @property
     def database(self) -> str:
