@@ -49,9 +49,9 @@ def add(store: Store, ext: str, text: str, *, article: int | None = None,
                                  article)[0].id
 
 
-def score(store: Store, cid: int, v: Verdict) -> None:
+def score(store: Store, cid: int, v: Verdict, *, rescore: bool = False) -> None:
     with store.session() as db:
-        q.store_verdicts(db, [(cid, v)], policy="news")
+        q.store_verdicts(db, [(cid, v)], policy="news", rescore=rescore)
 
 
 # --------------------------------------------------------------------------- schema
@@ -166,7 +166,7 @@ def test_rescoring_never_overrides_a_human_decision(store: Store) -> None:
     score(store, cid, verdict("c1", "meh", "review"))
     with store.session() as db:
         q.record_decision(db, cid, "publish", actor="alice")
-    score(store, cid, verdict("c1", "meh", "reject"))
+    score(store, cid, verdict("c1", "meh", "reject"), rescore=True)
     with store.session() as db:
         d = q.comment_detail(db, cid)
         assert d.status == "publish" and d.model_decision == "reject"

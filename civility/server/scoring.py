@@ -6,23 +6,36 @@ arrives within ``window_ms`` (or while the previous batch is running) up to ``ma
 comments, scores them in one call per article context, and hands each request its verdicts.
 With ``window_ms=0`` it degrades to plain per-request scoring in a thread pool (the
 benchmark's baseline).
+
+Requests share batches, never failures: when a batch raises, its comments are scored again
+one by one, and only the request whose comment fails gets an error (a JSON 500 that keeps
+the connection). A stored comment whose scoring failed, or whose request died, stays
+``pending``; :class:`PendingSweep` scores it again a bounded number of times, then marks it
+``failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from civility.server.errors import ApiError
 from civility.server.metrics import Metrics
+from civility.store import Store
+from civility.store import queries as q
 from civility.types import Comment, Verdict
+
+log = logging.getLogger("civility.server")
 
 
 @dataclass(slots=True)
@@ -35,13 +48,27 @@ class _Job:
 
 #: Saves (comment id, verdict) pairs; called once per batch from the scoring thread.
 Persist = Callable[[list[tuple[int, Verdict]]], None]
+#: Records (comment id, error) for stored comments whose scoring failed.
+RecordFailures = Callable[[list[tuple[int, str]]], None]
+
+
+class ScoringFailed(ApiError):
+    """The model raised on one of this request's comments (others in its batch were scored)."""
+
+    def __init__(self, index: int, err: BaseException, *, stored: bool) -> None:
+        then = ("; the comment is stored and will be scored again" if stored else "")
+        super().__init__(500, f"internal error while scoring input {index} (logged on the "
+                              f"server){then}")
+        self.index = index
 
 
 class ScoringService:
     def __init__(self, moderator: Any, *, window_ms: float = 2.0, max_batch: int = 64,
-                 metrics: Metrics | None = None, persist: Persist | None = None) -> None:
+                 metrics: Metrics | None = None, persist: Persist | None = None,
+                 record_failures: RecordFailures | None = None) -> None:
         self.moderator = moderator
         self.persist = persist
+        self.record_failures = record_failures
         self.window = max(0.0, window_ms) / 1000
         self.max_batch = max(1, max_batch)
         self.batched = self.window > 0 and self.max_batch > 1
@@ -49,6 +76,8 @@ class ScoringService:
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        #: Stored comment id -> the future of the job scoring it (see :meth:`settled`).
+        self._inflight: dict[int, asyncio.Future[list[Verdict]]] = {}
 
     @property
     def version(self) -> str:
@@ -80,25 +109,43 @@ class ScoringService:
         """Verdicts for ``comments`` (in order), scored with whatever else is waiting.
 
         With ``store_ids`` (the stored comments' ids, same order) the verdicts are also saved,
-        in one transaction per batch, before this returns.
+        in one transaction per batch, before this returns. Raises :class:`ScoringFailed` when
+        the model fails on one of ``comments``; other requests are unaffected.
         """
         if not comments:
             return []
+        loop = asyncio.get_running_loop()
         ids = list(store_ids) if store_ids is not None else None
+        job = _Job(list(comments), article, loop.create_future(), ids)
+        self._track(job)
         if self._task is None or self._queue is None:
-            return await run_in_threadpool(self._score_and_store, list(comments), article, ids)
-        future: asyncio.Future[list[Verdict]] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(list(comments), article, future, ids))
-        if self.metrics:
-            self.metrics.queue_depth.set(self._queue.qsize())
-        return await future
+            outcome = (await run_in_threadpool(self._process, [job]))[0]
+            _settle(job.future, outcome)
+        else:
+            self._queue.put_nowait(job)
+            if self.metrics:
+                self.metrics.queue_depth.set(self._queue.qsize())
+        return await job.future
 
-    def _score_and_store(self, comments: list[Comment], article: str | None,
-                         ids: list[int] | None) -> list[Verdict]:
-        verdicts = self._score(comments, article)
-        if ids is not None and self.persist is not None:
-            self.persist(list(zip(ids, verdicts, strict=True)))
-        return verdicts
+    async def settled(self, store_ids: Iterable[int]) -> None:
+        """Wait until any scoring of these stored comments now under way has finished (or
+        failed), so a duplicate submission answers with the first copy's result."""
+        futures = {self._inflight[i] for i in store_ids if i in self._inflight}
+        if futures:
+            await asyncio.wait(futures)
+
+    def _track(self, job: _Job) -> None:
+        if not job.store_ids:
+            return
+        for cid in job.store_ids:
+            self._inflight[cid] = job.future
+
+        def forget(future: asyncio.Future[list[Verdict]]) -> None:
+            for cid in job.store_ids or ():
+                if self._inflight.get(cid) is future:
+                    del self._inflight[cid]
+
+        job.future.add_done_callback(forget)
 
     def _score(self, comments: list[Comment], article: str | None) -> list[Verdict]:
         start = time.perf_counter()
@@ -109,6 +156,65 @@ class ScoringService:
             for v in verdicts:
                 self.metrics.comments.labels(v.decision).inc()
         return verdicts
+
+    def _score_each(self, comments: list[Comment], article: str | None
+                    ) -> list[Verdict | BaseException]:
+        """The batch's verdicts; if the batch raises, each comment alone, so that one bad
+        comment costs only itself."""
+        try:
+            return list(self._score(comments, article))
+        except Exception as err:
+            if len(comments) == 1:
+                return [err]
+        out: list[Verdict | BaseException] = []
+        for c in comments:
+            try:
+                out.append(self._score([c], article)[0])
+            except Exception as err:
+                out.append(err)
+        return out
+
+    def _process(self, jobs: list[_Job]) -> list[list[Verdict] | BaseException]:
+        """Score jobs grouped by article (the article is context for off-topic scoring), save
+        every verdict that asked to be saved in one transaction, and return each job's
+        outcome: its verdicts, or the error of its first comment that failed."""
+        groups: dict[str | None, list[int]] = defaultdict(list)
+        for n, job in enumerate(jobs):
+            groups[job.article].append(n)
+        results: list[list[Verdict | BaseException]] = [[] for _ in jobs]
+        for article, members in groups.items():
+            scored = self._score_each([c for n in members for c in jobs[n].comments], article)
+            i = 0
+            for n in members:
+                k = len(jobs[n].comments)
+                results[n] = scored[i:i + k]
+                i += k
+        outcomes: list[list[Verdict] | BaseException] = []
+        pairs: list[tuple[int, Verdict]] = []
+        failures: list[tuple[int, str]] = []
+        for job, result in zip(jobs, results, strict=True):
+            bad = [(i, r) for i, r in enumerate(result) if isinstance(r, BaseException)]
+            for i, err in bad:
+                log.error("scoring failed for input %d of a request", i, exc_info=err)
+            ids = job.store_ids or []
+            pairs += [(cid, r) for cid, r in zip(ids, result, strict=True)
+                      if isinstance(r, Verdict)]  # a failed request's other comments are saved
+            failures += [(ids[i], f"{type(err).__name__}: {err}") for i, err in bad if ids]
+            outcomes.append(ScoringFailed(bad[0][0], bad[0][1], stored=bool(ids)) if bad
+                            else [r for r in result if isinstance(r, Verdict)])
+        if failures and self.record_failures is not None:
+            try:
+                self.record_failures(failures)
+            except Exception:
+                log.exception("could not record %d scoring failures", len(failures))
+        if pairs and self.persist is not None:
+            try:
+                self.persist(pairs)
+            except Exception as err:
+                log.exception("could not save %d verdicts", len(pairs))
+                outcomes = [err if job.store_ids else o for job, o in zip(jobs, outcomes,
+                                                                          strict=True)]
+        return outcomes
 
     async def _collect(self) -> None:
         assert self._queue is not None
@@ -132,47 +238,96 @@ class ScoringService:
                 size += len(job.comments)
             if self.metrics:
                 self.metrics.queue_depth.set(self._queue.qsize())
-            await loop.run_in_executor(self._executor, self._run, jobs, loop)
-
-    def _run(self, jobs: list[_Job], loop: asyncio.AbstractEventLoop) -> None:
-        """Score jobs grouped by article (the article is context for off-topic scoring), save
-        every verdict that asked to be saved in one transaction, then wake the requests."""
-        groups: dict[str | None, list[_Job]] = defaultdict(list)
-        for job in jobs:
-            groups[job.article].append(job)
-        done: list[tuple[_Job, list[Verdict]]] = []
-        for article, group in groups.items():
-            comments = [c for job in group for c in job.comments]
             try:
-                verdicts = self._score(comments, article)
-            except Exception as err:  # handed to each waiting request
-                for job in group:
-                    loop.call_soon_threadsafe(_set_exception, job.future, err)
-                continue
-            i = 0
-            for job in group:
-                n = len(job.comments)
-                done.append((job, verdicts[i:i + n]))
-                i += n
-        pairs = [(cid, v) for job, vs in done if job.store_ids is not None
-                 for cid, v in zip(job.store_ids, vs, strict=True)]
-        if pairs and self.persist is not None:
+                outcomes = await loop.run_in_executor(self._executor, self._process, jobs)
+            except Exception as err:  # a bug in the batcher itself: fail these, keep serving
+                log.exception("scoring batch failed")
+                outcomes = [err] * len(jobs)
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                _settle(job.future, outcome)
+
+
+def _settle(future: asyncio.Future[list[Verdict]],
+            outcome: list[Verdict] | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+class PendingSweep:
+    """Scores comments left ``pending`` without waiting for a restart.
+
+    A comment stays pending when its request died (crash, restart, dropped connection) or
+    its scoring failed. Every ``retry_s`` the sweep claims those whose latest attempt began
+    more than ``retry_s`` ago (so it never races a request still scoring its own comment),
+    scores them, and after ``max_attempts`` attempts marks the rest ``failed`` with the
+    error, for a moderator to decide, instead of retrying forever. Its first pass, at
+    startup, takes everything claimed before this process started.
+    """
+
+    def __init__(self, store: Store, scorer: ScoringService, *, retry_s: float = 30.0,
+                 max_attempts: int = 5, notify: Callable[[], None] = lambda: None) -> None:
+        self.store, self.scorer, self.notify = store, scorer, notify
+        self.retry_s = max(0.01, retry_s)
+        self.max_attempts = max(1, max_attempts)
+        self._started = datetime.now(UTC)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._started = datetime.now(UTC)
+        self._task = asyncio.create_task(self._loop(), name="civility-pending-sweep")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        first = True
+        while True:
             try:
-                self.persist(pairs)
-            except Exception as err:
-                for job, _ in done:
-                    if job.store_ids is not None:
-                        loop.call_soon_threadsafe(_set_exception, job.future, err)
-                done = [(job, vs) for job, vs in done if job.store_ids is None]
-        for job, vs in done:
-            loop.call_soon_threadsafe(_set_result, job.future, vs)
+                await self.run_once(startup=first)
+                first = False
+            except Exception:  # a DB hiccup must not end the sweep
+                log.exception("pending sweep failed")
+            await asyncio.sleep(self.retry_s)
 
+    async def run_once(self, *, startup: bool = False) -> int:
+        """Claim, score and save every stale pending comment; give up on exhausted ones.
+        Returns how many comments were scored."""
+        stale = datetime.now(UTC) - timedelta(seconds=self.retry_s)
+        if startup:
+            stale = max(stale, self._started)
+        scored = 0
+        while True:
+            claimed = await run_in_threadpool(self._claim, stale)
+            if not claimed:
+                break
+            by_article: dict[str | None, list[q.PendingComment]] = defaultdict(list)
+            for p in claimed:
+                by_article[p.article_text].append(p)
+            outcomes = await asyncio.gather(
+                *(self.scorer.moderate([Comment(p.external_id, p.text, p.author)],
+                                       article=article, store_ids=[p.id])
+                  for article, items in by_article.items() for p in items),
+                return_exceptions=True)
+            scored += sum(not isinstance(o, BaseException) for o in outcomes)
+            self.notify()
+        failed = await run_in_threadpool(self._give_up, stale)
+        if scored or failed:
+            log.info("pending sweep: scored %d comments left pending, gave up on %d",
+                     scored, len(failed))
+        return scored
 
-def _set_result(future: asyncio.Future[list[Verdict]], value: list[Verdict]) -> None:
-    if not future.done():
-        future.set_result(value)
+    def _claim(self, stale: datetime) -> list[q.PendingComment]:
+        with self.store.writing() as db:
+            return q.claim_pending(db, stale_before=stale, max_attempts=self.max_attempts)
 
-
-def _set_exception(future: asyncio.Future[list[Verdict]], err: BaseException) -> None:
-    if not future.done():
-        future.set_exception(err)
+    def _give_up(self, stale: datetime) -> list[int]:
+        with self.store.writing() as db:
+            return q.give_up_pending(db, stale_before=stale, max_attempts=self.max_attempts)

@@ -404,16 +404,17 @@ def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[st
     return {e: (i, s) for e, i, s in rows}
 
 
-def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
-                   policy: str = "") -> list[int]:
+def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy: str = "",
+                   rescore: bool = False) -> list[int]:
     """Save each verdict as the comment's current scoring and, unless a human has already
     decided, as the model's decision (which also queues the webhook); returns the ids saved.
 
-    A comment is scored once: a verdict for a comment that already has a scoring (a duplicate
-    submission, a retry racing the first attempt, another server process) is dropped, so
-    there is one model decision and one webhook delivery per comment. The first statement
-    claims the comments atomically (PostgreSQL's row locks make a concurrent claim wait and
-    then see the winner's scoring; SQLite has one writer at a time).
+    A comment is scored once: unless ``rescore`` (a deliberate new scoring, e.g. by a new
+    model), a verdict for a comment that already has a scoring (a duplicate submission, a
+    retry racing the first attempt, another server process) is dropped, so there is one model
+    decision and one webhook delivery per comment. The first statement claims the comments
+    atomically (PostgreSQL's row locks make a concurrent claim wait and then see the winner's
+    scoring; SQLite has one writer at a time).
 
     One statement per table for the whole batch: the server calls this once per micro-batch,
     so its cost is shared by every request in it.
@@ -423,9 +424,9 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
         verdicts.setdefault(cid, v)  # a comment listed twice keeps its first verdict
     if not verdicts:
         return []
+    unscored = [] if rescore else [CommentRow.scoring_id.is_(None)]
     claimed = set(db.scalars(
-        update(CommentRow).where(CommentRow.id.in_(list(verdicts)),
-                                 CommentRow.scoring_id.is_(None))
+        update(CommentRow).where(CommentRow.id.in_(list(verdicts)), *unscored)
         .values(scoring_id=-1).returning(CommentRow.id)
         .execution_options(synchronize_session=False)))
     if not claimed:
