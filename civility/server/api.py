@@ -372,17 +372,20 @@ def article_report(external_id: str, db: DB,
 def stats(db: DB, principal: Reader,
           days: int = Query(30, ge=1, le=3650)) -> dict[str, Any]:
     return {
-        "counts": q.counts_by_status(db, site_id=principal.site_id),
+        "counts": q.counts_by_status(db, site_id=site),
         "decisions_per_day": [{"day": d.day.isoformat(), "source": d.source,
                                "action": d.action, "count": d.count}
-                              for d in q.decisions_per_day(db, days=days)],
-        "flagged_attributes": q.flagged_attribute_counts(db),
-        "attribute_distribution": q.attribute_distribution(db),
+    """Counts, decisions per day, score distributions, targeted groups and the busiest
+    articles: of the key's site (a moderator session sees every site)."""
+    site = principal.site_id
+                              for d in q.decisions_per_day(db, days=days, site_id=site)],
+        "flagged_attributes": q.flagged_attribute_counts(db, site_id=site),
+        "attribute_distribution": q.attribute_distribution(db, site_id=site),
         "top_targeted_groups": [{"group": g.group, "category": g.category, "comments": g.count}
-                                for g in q.top_targeted_groups(db)],
+                                for g in q.top_targeted_groups(db, site_id=site)],
         "busiest_articles": [{"id": a.external_id, "title": a.title, "comments": a.comments,
                               "held": a.held, "rejected": a.rejected}
-                             for a in q.busiest_articles(db)],
+                             for a in q.busiest_articles(db, site_id=site)],
     }
 
 
@@ -392,7 +395,9 @@ def audit(db: DB, principal: Reader,
           action: str | None = Query(None, max_length=64),
           limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)
           ) -> dict[str, Any]:
-    page = q.audit_log(db, limit=limit, offset=offset, actor=actor, action=action)
+    """Entries about the key's site (a moderator session sees every entry)."""
+    page = q.audit_log(db, limit=limit, offset=offset, actor=actor, action=action,
+                       site_id=principal.site_id)
     return {"items": [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
                        "subject_type": e.subject_type, "subject_id": e.subject_id,
                        "details": e.details} for e in page.items],

@@ -121,7 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.webhooks = webhooks
     app.state.secret_key = _secret_key(store, settings.secret_key)
     app.state.rate_limiter = auth.RateLimiter(settings.rate_limit, settings.rate_burst)
-    app.state.key_cache = auth.KeyCache()
+    app.state.key_cache = auth.KeyCache(settings.key_cache_s)
+    app.state.login_throttle = auth.LoginThrottle(
+        per_user=settings.login_failures_per_user,
+        per_address=settings.login_failures_per_address)
+    app.state.password_gate = auth.PasswordGate(settings.login_hash_slots,
+                                                settings.login_hash_wait_s)
+    auth.redact_access_log()
 
     errors.install(app)
     app.include_router(api.router)
@@ -143,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(auth.CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(errors.BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(auth.TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     return app
 
 

@@ -19,6 +19,12 @@ def _env_flag(name: str, default: bool) -> bool:
     return default
 
 
+def _env_auto_flag(name: str) -> bool | None:
+    """Like :func:`_env_flag`, where unset, empty or ``auto`` mean None: decide per request."""
+    value = os.environ.get(name, "").strip().lower()
+    return None if value in ("", "auto") else _env_flag(name, False)
+
+
 def _env_float(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, default))
@@ -54,8 +60,24 @@ class Settings:
     max_batch: int = 64
     #: Secret for CSRF tokens; None = generate once and keep it in the database.
     secret_key: str | None = None
-    cookie_secure: bool = False
+    #: Secure flag on cookies: None (auto) sets it when the request came over https, as
+    #: reported by a trusted proxy's X-Forwarded-Proto; True/False force it.
+    cookie_secure: bool | None = None
+    #: Addresses or networks (comma-separated; "*" = any) whose X-Forwarded-Proto and
+    #: X-Forwarded-For are believed: the scheme sets the Secure flag, the client address feeds
+    #: the login throttle.
+    trusted_proxies: str = "127.0.0.1, ::1"
     session_hours: float = 12.0
+    #: Password checks (argon2, 64 MiB each) at once, and how long a login waits for a turn
+    #: before it gets 503; failed logins allowed per username+address and per address in
+    #: 5 minutes.
+    login_hash_slots: int = 2
+    login_hash_wait_s: float = 2.0
+    login_failures_per_user: int = 10
+    login_failures_per_address: int = 30
+    #: How long a server process trusts its cached API-key lookup: a key revoked elsewhere
+    #: (the CLI, another worker) stops working within this time; 0 checks every request.
+    key_cache_s: float = 1.0
     #: Webhook retries: delay = base * 2**attempt (capped), give up after max attempts.
     webhook_backoff_s: float = 2.0
     webhook_backoff_max_s: float = 600.0
@@ -85,7 +107,10 @@ class Settings:
             "rate_burst": _env_float("CIVILITY_RATE_BURST", cls.rate_burst),
             "max_body_bytes": int(_env_float("CIVILITY_MAX_BODY_BYTES", cls.max_body_bytes)),
             "batch_window_ms": _env_float("CIVILITY_BATCH_WINDOW_MS", cls.batch_window_ms),
-            "cookie_secure": _env_flag("CIVILITY_COOKIE_SECURE", cls.cookie_secure),
+            "cookie_secure": _env_auto_flag("CIVILITY_COOKIE_SECURE"),
+            "trusted_proxies": (os.environ.get("CIVILITY_TRUSTED_PROXIES")
+                                or os.environ.get("FORWARDED_ALLOW_IPS") or cls.trusted_proxies),
+            "key_cache_s": _env_float("CIVILITY_KEY_CACHE_S", cls.key_cache_s),
             "screen": _env_flag("CIVILITY_SCREEN", cls.screen),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})

@@ -286,7 +286,8 @@ def home(user: MaybeUser) -> RedirectResponse:
 
 LOGIN_ERRORS = {"invalid": "That username and password do not match.",
                 "csrf": "The form expired. Please sign in again.",
-                "throttled": "Too many failed sign-ins. Wait a few minutes and try again."}
+                "throttled": "Too many failed sign-ins. Wait a few minutes and try again.",
+                "busy": "The server is busy checking other sign-ins. Try again in a moment."}
 
 
 def login_form(request: Request, *, next: str = "/queue", error: str = "", username: str = "",
