@@ -371,13 +371,13 @@ def article_report(external_id: str, db: DB,
 @router.get("/stats", tags=["reports"], summary="Dashboard aggregates")
 def stats(db: DB, principal: Reader,
           days: int = Query(30, ge=1, le=3650)) -> dict[str, Any]:
+    """Counts, decisions per day, score distributions, targeted groups and the busiest
+    articles: of the key's site (a moderator session sees every site)."""
+    site = principal.site_id
     return {
         "counts": q.counts_by_status(db, site_id=site),
         "decisions_per_day": [{"day": d.day.isoformat(), "source": d.source,
                                "action": d.action, "count": d.count}
-    """Counts, decisions per day, score distributions, targeted groups and the busiest
-    articles: of the key's site (a moderator session sees every site)."""
-    site = principal.site_id
                               for d in q.decisions_per_day(db, days=days, site_id=site)],
         "flagged_attributes": q.flagged_attribute_counts(db, site_id=site),
         "attribute_distribution": q.attribute_distribution(db, site_id=site),
