@@ -50,6 +50,7 @@ from typing import Any, Literal, get_args
 from civility.types import ATTRIBUTES, Action, GroupCategory, Target
 
 __all__ = [
+    "Drivers",
     "GroupRule",
     "Policy",
     "PolicyError",
@@ -58,6 +59,8 @@ __all__ = [
     "decide",
     "default_policy",
     "load_policy",
+    "phrase_spans",
+    "reason_drivers",
 ]
 
 #: Actions ordered from most lenient to strictest.
@@ -421,11 +424,63 @@ def _group_reasons(
     for action, by_group in fired.items():
         attrs = tuple(dict.fromkeys(a for rule, _ in by_group.values() for a in rule.attributes))
         attr, score = _top_score(attrs, scores)
-        phrase = _PHRASING.get(attr, f"{_human(attr)} against")
+        phrase = _group_phrase(attr)
         whys = ", ".join(dict.fromkeys(why for _, why in by_group.values()))
         out.append((action, f"{phrase} {', '.join(by_group)} ({score:.2f}) → {action} "
                             f"under the group rule for {whys}"))
     return out
+
+
+def _group_phrase(attr: str) -> str:
+    return _PHRASING.get(attr, f"{_human(attr)} against")
+
+
+@dataclass(frozen=True, slots=True)
+class Drivers:
+    """What :func:`decide`'s reasons name: the attributes and word-rule phrases behind them."""
+
+    attributes: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+
+@functools.cache
+def _reason_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for attr in ATTRIBUTES:
+        human = re.escape(_human(attr))
+        out.append((re.compile(rf"{human} (?:\d|score is not a number)"), attr))
+        out.append((re.compile(rf"{re.escape(_group_phrase(attr))} .+ \(\d"), attr))
+    return tuple(out)
+
+
+_WORD_REASON = re.compile(r"word rule: '(.+)' → \w+")
+
+
+def reason_drivers(reasons: Sequence[str]) -> Drivers:
+    """Which attributes and word rules the reasons of a :func:`decide` call name.
+
+    Stored verdicts keep reasons as sentences; a moderator's screen needs to know which
+    scores drove the decision, to highlight those words and not others. The parsing lives
+    beside the code that writes the sentences so the two stay in step. Sentences from
+    elsewhere (older versions, other tools) name nothing.
+    """
+    attributes: dict[str, None] = {}
+    phrases: dict[str, None] = {}
+    for reason in reasons:
+        word = _WORD_REASON.fullmatch(reason)
+        if word:
+            phrases[word.group(1)] = None
+            continue
+        for pattern, attr in _reason_patterns():
+            if pattern.match(reason):
+                attributes[attr] = None
+                break
+    return Drivers(tuple(attributes), tuple(phrases))
+
+
+def phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where a word rule's phrase occurs in ``text`` (whole words, any case)."""
+    return [m.span() for m in _phrase_pattern(phrase).finditer(text)]
 
 
 def _strictest_rule(

@@ -11,9 +11,11 @@ from civility.policy import (
     Policy,
     PolicyError,
     Threshold,
+    WordRule,
     decide,
     default_policy,
     load_policy,
+    reason_drivers,
 )
 from civility.types import ATTRIBUTES, Target
 
@@ -366,3 +368,30 @@ def test_describe_lists_thresholds_group_rules_and_word_rules():
     assert "threat" in text and "0.80" in text
     assert "religion" in text
     assert "'kys'" in text
+
+
+# --------------------------------------------------------------------------- reading reasons
+
+
+@pytest.mark.parametrize("attribute", ATTRIBUTES)
+def test_each_threshold_reason_names_its_attribute_when_read_back(attribute):
+    policy = Policy("all", "", {a: Threshold(review=0.5) for a in ATTRIBUTES})
+    _, reasons = decide(policy, {attribute: 0.9}, [], "text")
+    assert reason_drivers(reasons).attributes == (attribute,)
+
+
+def test_group_rule_word_rule_and_nan_reasons_are_read_back():
+    policy = load_policy(None)
+    _, reasons = decide(policy, {"dehumanization": 0.75, "identity_attack": 0.2},
+                        [_target("Roma", "ethnicity")], "text")
+    assert "dehumanization" in reason_drivers(reasons).attributes
+    worded = Policy("w", "", {}, word_rules=(WordRule(("pond scum",), "review"),))
+    _, reasons = decide(worded, {}, [], "you pond scum")
+    assert reason_drivers(reasons).phrases == ("pond scum",)
+    _, reasons = decide(default_policy(), {"threat": float("nan")}, [], "text")
+    assert reason_drivers(reasons).attributes == ("threat",)
+
+
+def test_reasons_that_name_no_rule_name_nothing():
+    _, reasons = decide(default_policy(), {"toxicity": 0.1}, [], "fine")
+    assert reason_drivers(reasons).attributes == () == reason_drivers(["held for review"]).phrases

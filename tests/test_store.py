@@ -273,7 +273,11 @@ def test_the_queue_filters_by_attribute_group_category_article_date_and_text(
         assert exts(q.review_queue(db, since=datetime(2024, 5, 2, tzinfo=UTC),
                                    until=datetime(2024, 5, 4, tzinfo=UTC))) == ["c2"]
         assert exts(q.review_queue(db, search="IDIOT")) == ["c2"]
-        assert exts(q.review_queue(db, order="score")) == ["c1", "c2", "c4"]
+        # Highest harm score first (c2's insult 0.95), or the chosen attribute's.
+        assert exts(q.review_queue(db, order="score")) == ["c2", "c1", "c4"]
+        assert exts(q.review_queue(db, order="score", attribute="toxicity",
+                                   min_score=0)) == ["c1", "c2", "c4"]
+        assert exts(q.review_queue(db, search="c4")) == ["c4"]  # a comment's own id
         with pytest.raises(ValueError):
             q.review_queue(db, attribute="nonsense")
 

@@ -21,9 +21,18 @@ pytest.importorskip("jinja2")
 
 from fastapi.testclient import TestClient
 
+from civility.policy import decide, default_policy
 from civility.server.app import create_app
 from civility.server.settings import Settings
-from civility.server.ui import highlight, safe_next, score_rows, with_params
+from civility.server.ui import (
+    compose_reason,
+    explain,
+    highlight,
+    reason_text,
+    safe_next,
+    score_rows,
+    with_params,
+)
 from civility.store import Store, accounts
 from civility.store import queries as q
 from civility.types import Span, Target, Verdict
@@ -40,7 +49,8 @@ class StubModerator:
 
 def verdict(text: str, decision: str, attributes: dict[str, float], *,
             spans: tuple[tuple[str, str], ...] = (),
-            targets: tuple[tuple[str, str, str], ...] = ()) -> Verdict:
+            targets: tuple[tuple[str, str, str], ...] = (),
+            reasons: tuple[str, ...] | None = None) -> Verdict:
     """A verdict whose spans and targets are found by substring, so offsets are right."""
     span_list = []
     for word, attribute in spans:
@@ -50,8 +60,10 @@ def verdict(text: str, decision: str, attributes: dict[str, float], *,
     for mention, group, category in targets:
         start = text.index(mention)
         target_list.append(Target(group, category, mention, start, start + len(mention)))
+    if reasons is None:
+        reasons = ("held for review",) if decision == "review" else ()
     return Verdict("x", text, attributes, tuple(target_list), tuple(span_list), decision,  # type: ignore[arg-type]
-                   ("held for review",) if decision == "review" else (), "stub-0")
+                   reasons, "stub-0")
 
 
 FIXTURE = [
@@ -112,6 +124,33 @@ def env(tmp_path: Path) -> Iterator[Env]:
                               rescore_pending=False))
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
         yield Env(client, ids, article_id, url)
+
+
+def add_decided(env: Env, ext: str, text: str, attributes: dict[str, float], *,
+                spans: tuple[tuple[str, str], ...] = (), newest: bool = True) -> int:
+    """One more comment on the article, decided by the real default policy (real reasons)."""
+    decision, reasons = decide(default_policy(), attributes, (), text)
+    store = Store(env.url)
+    try:
+        with store.session() as db:
+            site = q.get_site(db)
+            when = datetime.now(UTC) + timedelta(minutes=1 if newest else -600)
+            accepted = q.accept_comments(db, site.id, [q.NewComment(ext, text, "eve", when)],
+                                         article_id=env.article_id)
+            q.store_verdicts(db, [(accepted[0].id, verdict(text, decision, attributes,
+                                                           spans=spans, reasons=reasons))])
+            return accepted[0].id
+    finally:
+        store.close()
+
+
+#: Held only because it strays from the article; its mild insult drove nothing.
+OFF_TOPIC = ("My idiot cat knocked the plant over again. Anyway, pizza tonight?",
+             {"toxicity": 0.3, "insult": 0.62, "off_topic": 0.81}, (("idiot", "insult"),))
+
+
+def ids_in(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'<li class="qitem card" id="c-(\d+)"', html)]
 
 
 def csrf_of(html: str) -> str:
@@ -505,3 +544,232 @@ def test_every_page_has_one_main_landmark_and_a_skip_link(env: Env) -> None:
         assert html.count("<main") == 1, path
         assert 'href="#main"' in html, path
         assert '<html lang="en">' in html, path
+
+
+# ---- what drove the decision -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The fields :func:`explain` reads, with reasons from the real default policy."""
+
+    text: str
+    spans: tuple[Span, ...]
+    targets: tuple[Target, ...]
+    reasons: tuple[str, ...]
+
+
+def scored(text: str, attributes: dict[str, float], spans: tuple[tuple[str, str], ...],
+           reasons: tuple[str, ...] | None = None) -> Scored:
+    v = verdict(text, "review", attributes, spans=spans)
+    real = decide(default_policy(), attributes, (), text)[1]
+    return Scored(text, v.spans, (), real if reasons is None else reasons)
+
+
+def test_only_the_spans_of_the_deciding_attributes_are_marked() -> None:
+    text = "Say that again and I will break your legs, you idiot."
+    shown = explain(scored(text, {"threat": 0.85, "insult": 0.6},
+                           (("break your legs", "threat"), ("idiot", "insult"))))
+    assert '<mark class="hl" title="Threat">break your legs</mark>' in shown.html
+    assert "idiot</mark>" not in shown.html and shown.notes == ()
+
+
+def test_an_off_topic_hold_marks_nothing_and_says_it_strays_from_the_article() -> None:
+    text, attributes, spans = OFF_TOPIC
+    shown = explain(scored(text, attributes, spans))
+    assert "<mark" not in shown.html
+    assert shown.notes == ("Off-topic relative to the article.",)
+
+
+def test_a_toxicity_hold_keeps_the_specific_harm_words_it_rests_on() -> None:
+    shown = explain(scored("you absolute idiot", {"toxicity": 0.9, "insult": 0.6},
+                           (("idiot", "insult"),)))
+    assert '<mark class="hl" title="Insult">idiot</mark>' in shown.html and not shown.notes
+
+
+def test_reasons_that_name_no_rule_keep_every_span() -> None:
+    shown = explain(scored("you absolute idiot", {"insult": 0.9}, (("idiot", "insult"),),
+                           reasons=("held for review",)))
+    assert "idiot</mark>" in shown.html
+
+
+def test_reject_reasons_are_stored_as_code_and_note_and_read_back_for_people() -> None:
+    assert compose_reason("hate", "  slur  about   Elbonians ") == "hate: slur about Elbonians"
+    assert compose_reason("spam") == "spam"
+    assert reason_text("hate: slur about Elbonians") == "Hate — slur about Elbonians"
+    assert reason_text("off-topic") == "Off-topic"
+    assert reason_text("a free-text reason: from the API") == "a free-text reason: from the API"
+    with pytest.raises(ValueError, match="note"):
+        compose_reason("other", " ")
+    with pytest.raises(ValueError, match="Unknown reason"):
+        compose_reason("because")
+
+
+def test_a_comment_held_for_off_topic_says_so_instead_of_marking_the_insult(env: Env) -> None:
+    text, attributes, spans = OFF_TOPIC
+    cid = add_decided(env, "c5", text, attributes, spans=spans)
+    login(env)
+    pages = {"queue": queue_item(env.client.get("/queue").text, cid),
+             "comment": env.client.get(f"/comments/{cid}").text,
+             "thread": re.search(rf'<li class="tcomment card review" id="c-{cid}">.*?</li>\s*'
+                                 r"(?=<li class=\"tcomment|</ol>)",
+                                 env.client.get(f"/thread/{env.article_id}").text, re.S)}
+    for name, html in pages.items():
+        html = html if isinstance(html, str) else html and html.group(0)
+        assert html, name
+        assert ">idiot</mark>" not in html, name
+        assert "Off-topic relative to the article." in html, name
+
+
+# ---- queue: order, status, search --------------------------------------------------------------
+
+
+def test_highest_score_first_orders_the_queue_by_score_not_by_time(env: Env) -> None:
+    text, attributes, spans = OFF_TOPIC
+    c5 = add_decided(env, "c5", text, attributes, spans=spans)
+    c1, c2 = env.ids["c1"], env.ids["c2"]
+    login(env)
+    assert ids_in(env.client.get("/queue").text) == [c5, c1, c2]  # newest first
+    html = env.client.get("/queue?order=score").text
+    # Highest harm score: c1's toxicity 0.91, c2's insult 0.88, then c5 (off-topic is no harm).
+    assert ids_in(html) == [c1, c2, c5]
+    assert '<option value="score" selected>Highest score first</option>' in html
+    assert "highest harm score first" in html
+    by_insult = env.client.get("/queue?order=score&attribute=insult&status=all").text
+    assert ids_in(by_insult)[0] == c2
+
+
+def test_the_status_filter_finds_a_published_comment_a_reader_complained_about(
+        env: Env) -> None:
+    login(env)
+    c3 = env.ids["c3"]
+    assert c3 not in ids_in(env.client.get("/queue?q=careful").text)  # not held
+    html = env.client.get("/queue?status=publish&q=careful").text
+    assert ids_in(html) == [c3]
+    assert "<h1>Published comments</h1>" in html and "1 published comment" in html
+    item = queue_item(html, c3)
+    assert '<span class="status publish">Published</span>' in item
+    assert 'value="publish"' not in item and 'value="reject"' in item  # it can be taken down
+    assert ids_in(env.client.get("/queue?status=reject").text) == [env.ids["c4"]]
+    assert sorted(ids_in(env.client.get("/queue?status=all").text)) == sorted(env.ids.values())
+    assert ids_in(env.client.get("/queue?status=all&q=c3").text) == [c3]  # by the comment's id
+    assert '<option value="publish" selected>Published</option>' in html
+
+
+def test_a_search_with_no_held_match_offers_to_search_every_comment(env: Env) -> None:
+    login(env)
+    html = env.client.get("/queue?q=careful").text
+    assert "Nothing matches these filters" in html
+    assert 'href="/queue?q=careful&amp;status=all">search every comment</a>' in html
+
+
+def test_taking_down_a_published_comment_leaves_the_published_list(env: Env) -> None:
+    login(env)
+    html = env.client.get("/queue?status=publish").text
+    response = env.client.post("/queue/decide", data={
+        "csrf_token": csrf_of(html), "ids": str(env.ids["c3"]), "action": "reject",
+        "reason_code": "abusive", "next": "/queue?status=publish"})
+    assert response.headers["location"] == "/queue?status=publish&done=reject&n=1"
+    assert ids_in(env.client.get("/queue?status=publish").text) == []
+
+
+# ---- reject reasons ----------------------------------------------------------------------------
+
+
+def test_every_reject_button_comes_with_the_reason_choices(env: Env) -> None:
+    login(env)
+    for path in ("/queue", f"/thread/{env.article_id}", f"/comments/{env.ids['c1']}"):
+        html = env.client.get(path).text
+        for form in re.findall(r'<form[^>]*class="decide".*?</form>', html, re.S):
+            if 'value="reject"' not in form:
+                continue
+            codes = re.findall(r'<option value="([^"]*)"', form)
+            assert codes == ["", "abusive", "hate", "threat", "spam", "off-topic", "other"], path
+            assert 'name="reason_note"' in form, path
+    assert 'id="bulk-reason"' in env.client.get("/queue").text
+
+
+def test_a_rejection_with_a_reason_is_stored_and_shown_in_history_and_audit(env: Env) -> None:
+    login(env)
+    cid = env.ids["c1"]
+    response = env.client.post("/queue/decide", data={
+        "csrf_token": csrf_of(env.client.get("/queue").text), "ids": str(cid),
+        "action": "reject", "reason_code": "hate", "reason_note": "calls Elbonians vermin",
+        "next": "/queue"})
+    assert response.status_code == 303
+    store = Store(env.url)
+    try:
+        with store.session() as db:
+            detail = q.comment_detail(db, cid)
+            assert detail and detail.decisions[-1].reason == "hate: calls Elbonians vermin"
+    finally:
+        store.close()
+    history = env.client.get(f"/comments/{cid}").text
+    assert '<span class="reason">Hate — calls Elbonians vermin</span>' in history
+    audit = env.client.get("/audit?action=comment.decision").text
+    assert "<b>reason</b> Hate — calls Elbonians vermin" in audit
+
+
+def test_scripts_get_the_reason_back_and_approvals_ignore_a_chosen_reason(env: Env) -> None:
+    login(env)
+    headers = {"X-CSRF-Token": csrf_of(env.client.get("/queue").text),
+               "Accept": "application/json"}
+    rejected = env.client.post("/queue/decide", headers=headers, data={
+        "ids": str(env.ids["c2"]), "action": "reject", "reason_code": "abusive"})
+    assert rejected.json()["reason"] == "Abusive"
+    approved = env.client.post("/queue/decide", headers=headers, data={
+        "ids": str(env.ids["c1"]), "action": "publish", "reason_code": "hate"})
+    assert approved.status_code == 200 and approved.json()["reason"] == ""
+
+
+def test_other_without_a_note_is_refused_and_nothing_is_rejected(env: Env) -> None:
+    login(env)
+    token = csrf_of(env.client.get("/queue").text)
+    cid = str(env.ids["c1"])
+    scripted = env.client.post("/queue/decide", data={
+        "ids": cid, "action": "reject", "reason_code": "other"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"})
+    assert scripted.status_code == 400 and "note" in scripted.json()["error"]["message"]
+    forged = env.client.post("/queue/decide", data={
+        "ids": cid, "action": "reject", "reason_code": "because-i-said-so"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"})
+    assert forged.status_code == 400
+    plain = env.client.post("/queue/decide", data={
+        "csrf_token": token, "ids": cid, "action": "reject", "reason_code": "other",
+        "next": "/queue"})
+    assert plain.headers["location"] == "/queue?error=reason"
+    html = env.client.get(plain.headers["location"]).text
+    assert '<p class="flash error" role="alert">Nothing was rejected' in html
+    assert int(cid) in ids_in(html)
+
+
+# ---- audit, thread -----------------------------------------------------------------------------
+
+
+def test_the_audit_action_filter_offers_the_real_actions(env: Env) -> None:
+    login(env)
+    token = csrf_of(env.client.get("/queue").text)
+    env.client.post("/queue/decide", data={"csrf_token": token, "ids": str(env.ids["c2"]),
+                                           "action": "reject", "next": "/queue"})
+    html = env.client.get("/audit?action=login").text
+    select = re.search(r'<select id="a-action" name="action">.*?</select>', html, re.S)
+    assert select, "the action filter is a select"
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(0)))
+    assert options["comment.decision"] == "Comment decisions" and options["login"] == "Sign-ins"
+    assert '<option value="login" selected>' in select.group(0)
+    assert "Rejected" not in html and ">login<" in html  # the filter applies
+    decisions = env.client.get("/audit?action=comment.decision").text
+    assert '<span class="action-word reject">Rejected</span>' in decisions
+
+
+def test_the_thread_shows_each_comments_scores_and_the_models_reasons(env: Env) -> None:
+    login(env)
+    html = env.client.get(f"/thread/{env.article_id}").text
+    c1 = re.search(rf'<li class="tcomment card review" id="c-{env.ids["c1"]}">.*?</li>\s*'
+                   r'(?=<li class="tcomment|</ol>)', html, re.S)
+    assert c1
+    item = c1.group(0)
+    assert re.findall(r'<span class="name">([^<]+)</span>', item)[:2] == [
+        "Toxicity", "Identity attack"]
+    assert "0.91" in item and 'style="width: 91%"' in item
+    assert "<li>held for review</li>" in item

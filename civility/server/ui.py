@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from civility import policy
 from civility.server.auth import (
     ModeratorAccount,
     csrf_token,
@@ -33,7 +34,7 @@ from civility.server.auth import (
 )
 from civility.server.deps import get_db
 from civility.store import queries as q
-from civility.types import ATTRIBUTES
+from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -48,8 +49,29 @@ GROUP_CATEGORIES = ("nationality", "ethnicity", "religion", "race", "gender",
 #: Scores at or above this are shown in the queue; the rest sit behind "all scores".
 SHOWN_SCORE = 0.15
 DONE_WORDS = {"publish": "Approved", "reject": "Rejected", "review": "Returned to the queue"}
+#: Problems with a form post, shown after redirecting back (``?error=reason``).
+FLASH_ERRORS = {"reason": "Nothing was rejected: choose a reason from the list, and say why in "
+                          "the note when it is “Other”."}
 STATUS_WORDS = {"publish": "Published", "review": "Held", "reject": "Rejected",
                 "pending": "Pending"}
+#: What the queue page lists: held comments by default, or any status, or everything.
+LIST_STATUSES = {"review": "Held", "publish": "Published", "reject": "Rejected",
+                 "pending": "Pending", "all": "All"}
+LIST_NOUNS = {"review": "held comment", "publish": "published comment",
+              "reject": "rejected comment", "pending": "pending comment", "all": "comment"}
+ORDERS = {"newest": "Newest first", "oldest": "Oldest first", "score": "Highest score first"}
+#: Why a moderator rejects. Stored as the decision's reason, ``code`` or ``code: note``, so
+#: webhook and API consumers can read the code back.
+REJECT_REASONS = {"abusive": "Abusive", "hate": "Hate", "threat": "Threat", "spam": "Spam",
+                  "off-topic": "Off-topic", "other": "Other"}
+#: Names for the audit log's actions; actions not listed here still show, by their code.
+AUDIT_ACTIONS = {
+    "comment.decision": "Comment decisions", "login": "Sign-ins", "logout": "Sign-outs",
+    "moderator.create": "Accounts created", "moderator.password": "Passwords changed",
+    "moderator.enable": "Accounts enabled", "moderator.disable": "Accounts disabled",
+    "apikey.create": "API keys created", "apikey.revoke": "API keys revoked",
+    "site.webhook": "Webhooks changed",
+}
 
 #: No inline script anywhere (config travels in data attributes), so scripts are 'self' only.
 #: Inline styles stay allowed: score bars set their width and the charts are inline SVG.
@@ -155,6 +177,68 @@ def score_rows(attributes: dict[str, float]) -> tuple[list[ScoreRow], list[Score
     return rows[:cut], rows[cut:]
 
 
+#: Umbrella attributes: every harm span is evidence for them (the token head labels its
+#: spans with the most specific flagged attribute, never with these).
+UMBRELLA = frozenset({"toxicity", "severe_toxicity"})
+#: Said instead of a highlight when an attribute drove the decision but no words stand out.
+NO_SPAN_NOTES = {"off_topic": "Off-topic relative to the article.",
+                 "spam": "Looks like spam (judged on the whole comment)."}
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """A comment's text with the evidence for its decision marked, and what has no words."""
+
+    html: Markup
+    notes: tuple[str, ...]
+
+
+def explain(item: Any) -> Explained:
+    """Highlight only the spans of the attributes that drove the decision (its reasons).
+
+    A comment held as off-topic may also carry a flagged insult span; marking the insult
+    would tell the moderator the wrong story, so spans of attributes the reasons do not name
+    stay unmarked, a word-rule phrase is marked where it occurs, and a deciding attribute
+    without spans gets a sentence instead. Reasons that name nothing (published comments,
+    older scorings) keep every span: then the spans are the only evidence there is.
+    """
+    text, spans = item.text, list(item.spans)
+    drivers = policy.reason_drivers(tuple(getattr(item, "reasons", ()) or ()))
+    if not drivers.attributes and not drivers.phrases:
+        return Explained(highlight(text, spans, item.targets), ())
+    wanted = set(drivers.attributes)
+    umbrella = bool(wanted & UMBRELLA)
+    kept = [s for s in spans if s.attribute in wanted
+            or (umbrella and s.attribute in MODEL_ATTRIBUTES)]
+    for phrase in drivers.phrases:
+        kept += [Span(a, b, "word_rule", text[a:b]) for a, b in policy.phrase_spans(text, phrase)]
+    notes = tuple(NO_SPAN_NOTES.get(a, f"{attr_label(a)}: judged on the whole comment; "
+                                       "no single words stand out.")
+                  for a in drivers.attributes
+                  if not any(s.attribute == a or a in UMBRELLA for s in kept))
+    return Explained(highlight(text, kept, item.targets), notes)
+
+
+def compose_reason(code: str, note: str = "") -> str:
+    """The stored reason for a rejection: ``code`` or ``code: note`` (ValueError if unusable)."""
+    note = " ".join(note.split())[:400]
+    if code not in REJECT_REASONS:
+        raise ValueError(f"Unknown reason {code!r}.")
+    if code == "other" and not note:
+        raise ValueError("Say why in the note when the reason is “Other”.")
+    return f"{code}: {note}" if note else code
+
+
+def reason_text(reason: str | None) -> str:
+    """A stored reason for people: ``hate: slur`` -> ``Hate — slur``; free text as it is."""
+    if not reason:
+        return ""
+    code, _, note = reason.partition(": ")
+    if code in REJECT_REASONS:
+        return f"{REJECT_REASONS[code]} — {note}" if note else REJECT_REASONS[code]
+    return reason
+
+
 def fmt_time(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -232,8 +316,11 @@ templates.env.globals.update(
     static_url=static_url, attr_label=attr_label, category_label=category_label,
     STATUS_WORDS=STATUS_WORDS, ATTRIBUTES=ATTRIBUTES,
 )
-templates.env.filters.update(ago=ago, fmt_time=fmt_time, attr_label=attr_label)
+templates.env.filters.update(ago=ago, fmt_time=fmt_time, attr_label=attr_label,
+                             reason_text=reason_text)
 templates.env.globals["highlight"] = highlight
+templates.env.globals["explain"] = explain
+templates.env.globals["REJECT_REASONS"] = REJECT_REASONS
 templates.env.globals["score_rows"] = score_rows
 templates.env.globals["with_params"] = with_params
 
@@ -245,6 +332,7 @@ def render(request: Request, name: str, db: Session | None, user: ModeratorAccou
     if db is not None and user is not None:
         counts = q.counts_by_status(db)
     context.setdefault("flash", _flash(request))
+    context.setdefault("flash_error", FLASH_ERRORS.get(request.query_params.get("error", ""), ""))
     context.update(user=user, csrf=csrf_token(request), counts=counts,
                    path=request.url.path, here=_here(request))
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -321,15 +409,18 @@ class QueueFilters:
     until: date | None = None
     search: str | None = None
     order: str = "newest"
+    status: str = "review"
 
     @property
     def active(self) -> bool:
+        """Whether anything narrows the list (the status and the order only choose it)."""
         return any((self.attribute, self.group, self.category, self.article, self.since,
                     self.until, self.search))
 
     def query_kwargs(self) -> dict[str, Any]:
         """Arguments for ``q.review_queue``; ``until`` covers the whole chosen day."""
         return {
+            "status": None if self.status == "all" else self.status,
             "attribute": self.attribute, "group": self.group, "category": self.category,
             "article": self.article, "search": self.search, "order": self.order,
             "since": datetime.combine(self.since, time.min, UTC) if self.since else None,
@@ -341,7 +432,8 @@ class QueueFilters:
 def queue_filters(attribute: str | None = None, group: str | None = None,
                   category: str | None = None, article: str | None = None,
                   since: str | None = None, until: str | None = None,
-                  q: str | None = None, order: str | None = None) -> QueueFilters:
+                  q: str | None = None, order: str | None = None,
+                  status: str | None = None) -> QueueFilters:
     """Filters from the query string; anything malformed is ignored rather than an error."""
     return QueueFilters(
         attribute=attribute if attribute in ATTRIBUTES else None,
@@ -351,7 +443,8 @@ def queue_filters(attribute: str | None = None, group: str | None = None,
         since=parse_day(since),
         until=parse_day(until),
         search=(q or "").strip()[:200] or None,
-        order="oldest" if order == "oldest" else "newest",
+        order=order if order in ORDERS else "newest",
+        status=status if status in LIST_STATUSES else "review",
     )
 
 
@@ -360,12 +453,13 @@ def queue_page(request: Request, db: Db, user: User,
                filters: Annotated[QueueFilters, Depends(queue_filters)],
                page: str | None = None) -> Response:
     number = max(1, parse_int(page) or 1)
-    result = q.review_queue(db, status="review", limit=PAGE_SIZE,
+    result = q.review_queue(db, limit=PAGE_SIZE,
                             offset=(number - 1) * PAGE_SIZE, **filters.query_kwargs())
     pages = max(1, -(-result.total // PAGE_SIZE))
     return render(
         request, "queue.html", db, user, page_name="queue", result=result, filters=filters,
-        page=number, pages=pages, attributes=ATTRIBUTES,
+        page=number, pages=pages, attributes=ATTRIBUTES, statuses=LIST_STATUSES,
+        orders=ORDERS, noun=LIST_NOUNS[filters.status],
         categories=GROUP_CATEGORIES, articles=q.list_articles(db, limit=200),
         groups=q.top_targeted_groups(db, limit=50),
     )
@@ -375,20 +469,31 @@ def queue_page(request: Request, db: Db, user: User,
 def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
            ids: Annotated[list[int] | None, Form()] = None,
            next: Annotated[str, Form()] = "/queue",
-           reason: Annotated[str, Form()] = "") -> Response:
+           reason: Annotated[str, Form()] = "",
+           reason_code: Annotated[str, Form()] = "",
+           reason_note: Annotated[str, Form()] = "") -> Response:
     """Approve, reject or return (undo) one or many comments.
 
+    A rejection may carry one of :data:`REJECT_REASONS` (``reason_code``) and a note; the
+    same forms hold the reason beside the approve button, so other actions ignore it.
     Browsers without JavaScript get a 303 back to where they were; the script asks for JSON
     and updates the page in place.
     """
     wants_json = _wants_json(request)
     ids = list(dict.fromkeys(ids or []))[:500]
-    if action not in ACTIONS or not ids:
-        message = "Unknown action." if action not in ACTIONS else "Nothing selected."
+    message = "Unknown action." if action not in ACTIONS else "" if ids else "Nothing selected."
+    if not message and action == "reject" and reason_code:
+        try:
+            reason = compose_reason(reason_code, reason_note)
+        except ValueError as err:
+            message = str(err)
+    if message:
         if wants_json:
             return JSONResponse({"error": {"code": 400, "status": "INVALID_ARGUMENT",
                                            "message": message}}, status_code=400)
-        return RedirectResponse(with_params(safe_next(next), done=None), status_code=303)
+        problem = "reason" if ids and action in ACTIONS else None
+        return RedirectResponse(with_params(safe_next(next), done=None, n=None, error=problem),
+                                status_code=303)
     try:
         if len(ids) == 1:
             records = [q.record_decision(db, ids[0], action, actor=user.username,
@@ -407,9 +512,10 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
         counts = q.counts_by_status(db)
         noun = "comment" if len(decided) == 1 else "comments"
         return JSONResponse({"action": action, "ids": decided, "queue": counts.get("review", 0),
+                             "reason": reason_text(records[0].reason),
                              "message": f"{DONE_WORDS[action]}: {len(decided)} {noun}."})
-    return RedirectResponse(with_params(safe_next(next), done=action, n=len(decided)),
-                            status_code=303)
+    return RedirectResponse(with_params(safe_next(next), done=action, n=len(decided),
+                                        error=None), status_code=303)
 
 
 @router.get("/comments/{comment_id}")
@@ -449,8 +555,11 @@ def audit_page(request: Request, db: Db, user: User, page: str | None = None,
     result = q.audit_log(db, limit=AUDIT_PAGE_SIZE, offset=(number - 1) * AUDIT_PAGE_SIZE,
                          actor=actor, action=action)
     pages = max(1, -(-result.total // AUDIT_PAGE_SIZE))
+    known = [*AUDIT_ACTIONS, *q.audit_actions(db), *([action] if action else [])]
+    actions = {a: AUDIT_ACTIONS.get(a, a) for a in dict.fromkeys(known)}
     return render(request, "audit.html", db, user, page_name="audit", result=result,
-                  page=number, pages=pages, actor=actor or "", action=action or "")
+                  page=number, pages=pages, actor=actor or "", action=action or "",
+                  actions=actions)
 
 
 DASHBOARD_RANGES = (7, 30, 90)

@@ -81,11 +81,30 @@
     announce(`${box.checked ? "Selected" : "Deselected"} comment by ${label(el)}.`);
   }
 
-  async function post(ids, action) {
+  // The reason chosen beside a Reject button (the item's own, or the bulk toolbar's).
+  function reasonOf(scope) {
+    return {
+      code: scope?.querySelector("select.reason")?.value || "",
+      note: scope?.querySelector("input.note")?.value.trim() || "",
+    };
+  }
+
+  function clearReason(scope) {
+    const select = scope?.querySelector("select.reason");
+    const note = scope?.querySelector("input.note");
+    if (select) select.value = "";
+    if (note) note.value = "";
+  }
+
+  async function post(ids, action, reason) {
     const body = new URLSearchParams();
     body.append("csrf_token", csrf);
     for (const id of ids) body.append("ids", id);
     body.append("action", action);
+    if (action === "reject" && reason?.code) {
+      body.append("reason_code", reason.code);
+      body.append("reason_note", reason.note);
+    }
     const response = await fetch("/queue/decide", {
       method: "POST",
       credentials: "same-origin",
@@ -112,40 +131,51 @@
 
   function adjustTotal(delta) {
     const total = document.getElementById("held-total");
-    if (!total) return;
+    if (!total || total.dataset.status === "all") return; // "all" keeps every comment listed
     const n = Math.max(0, Number(total.dataset.total || 0) + delta);
+    const noun = total.dataset.noun || "held comment";
     total.dataset.total = String(n);
-    total.textContent = `${n} held comment${n === 1 ? "" : "s"}`;
+    total.textContent = `${n} ${noun}${n === 1 ? "" : "s"}`;
   }
 
-  function markDecided(el, action) {
+  function markDecided(el, action, reason, undone) {
     const box = el.querySelector('.qsel input[type="checkbox"]');
-    if (action === "review") {
+    if (undone) {
       el.classList.remove("is-decided");
       delete el.dataset.outcome;
       if (box) box.disabled = false;
       return;
     }
+    clearReason(el.querySelector("form.decide"));
     el.classList.add("is-decided");
     el.dataset.outcome = action;
     const word = el.querySelector(".outcome .word");
-    if (word) word.textContent = WORDS[action];
+    if (word) word.textContent = reason ? `${WORDS[action]}: ${reason}` : WORDS[action];
     if (box) { box.checked = false; box.disabled = true; }
   }
 
-  async function decide(targets, action) {
-    targets = targets.filter((el) => el && !el.dataset.busy && (action === "review" || open(el)));
-    if (!targets.length) return;
+  // Undo puts each comment back in the status it was listed with (held, in the queue).
+  async function decide(targets, action, { reason = null, undo = false } = {}) {
+    targets = targets.filter((el) => el && !el.dataset.busy && (undo || open(el))
+      && (undo || el.dataset.status !== action));
+    if (!targets.length) {
+      if (!undo) announce(`Already ${WORDS[action].toLowerCase()}.`);
+      return;
+    }
+    if (undo) {
+      action = targets[0].dataset.status || "review";
+      targets = targets.filter((el) => (el.dataset.status || "review") === action);
+    }
     for (const el of targets) el.dataset.busy = "1";
     const wasCurrent = targets.includes(current);
     try {
-      const data = await post(targets.map((el) => el.dataset.id), action);
-      for (const el of targets) markDecided(el, action);
-      adjustTotal(action === "review" ? targets.length : -targets.length);
+      const data = await post(targets.map((el) => el.dataset.id), action, reason);
+      for (const el of targets) markDecided(el, action, data.reason, undo);
+      adjustTotal(undo ? targets.length : -targets.length);
       refreshSelection();
-      if (action === "review") {
+      if (undo) {
         lastAction = null;
-        announce(`${data.message}`);
+        announce(action === "review" ? data.message : `Undone. ${data.message}`);
         setCurrent(targets[0]);
       } else {
         lastAction = { items: targets };
@@ -182,13 +212,20 @@
 
   function undo() {
     if (!lastAction) { announce("Nothing to undo."); return; }
-    decide(lastAction.items, "review");
+    decide(lastAction.items, null, { undo: true });
   }
 
   function bulkDecide(action) {
     const chosen = selectedItems().filter(open);
     if (!chosen.length) { announce("Nothing selected. Press x to select a comment."); return; }
-    decide(chosen, action);
+    decide(chosen, action, { reason: reasonOf(bulk) }).then(() => {
+      if (!chosen.some(open)) clearReason(bulk);
+    });
+  }
+
+  // One comment, with the reason chosen in its own form when rejecting.
+  function decideOne(el, action) {
+    decide([el], action, { reason: reasonOf(el.querySelector("form.decide")) });
   }
 
   function isTyping(target) {
@@ -220,8 +257,8 @@
     const handlers = {
       j: () => move(1),
       k: () => move(-1),
-      a: () => current && decide([current], "publish"),
-      r: () => current && decide([current], "reject"),
+      a: () => current && decideOne(current, "publish"),
+      r: () => current && decideOne(current, "reject"),
       x: () => current && toggleSelect(current),
       A: () => bulkDecide("publish"),
       R: () => bulkDecide("reject"),
@@ -255,12 +292,12 @@
       if (!el) return;
       event.preventDefault();
       const action = event.submitter?.value;
-      if (action) { setCurrent(el, false); decide([el], action); }
+      if (action) { setCurrent(el, false); decideOne(el, action); }
     });
     queue.addEventListener("click", (event) => {
       if (event.target.closest(".undo")) {
         const el = event.target.closest(".qitem");
-        decide([el], "review");
+        decide([el], null, { undo: true });
       }
     });
     queue.addEventListener("change", (event) => {
