@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -24,8 +24,8 @@ from civility.types import ATTRIBUTES, Comment, Verdict, invalid_unicode
 router = APIRouter(prefix="/api/v1")
 
 
-def _valid_unicode(value: str) -> str:
-    problem = invalid_unicode(value)
+def _valid_unicode(value: Any) -> Any:
+    problem = invalid_unicode(value) if isinstance(value, str) else None
     if problem:
         raise PydanticCustomError("invalid_unicode", "{problem}", {"problem": problem})
     return value
@@ -33,7 +33,7 @@ def _valid_unicode(value: str) -> str:
 
 #: Text we store or score: a lone surrogate ("\ud800" in JSON) is a 400 here, not a crash in
 #: the tokenizer or the database driver.
-_Text = Annotated[str, AfterValidator(_valid_unicode)]
+_Text = Annotated[str, BeforeValidator(_valid_unicode)]
 _Id = Annotated[_Text, Field(min_length=1, max_length=255)]
 
 

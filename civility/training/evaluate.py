@@ -1,8 +1,10 @@
-"""Measure the shipped pipeline on every dataset's held-out split.
+"""Measure the shipped pipeline on every dataset's held-out split and on our functional suite.
 
 Scores come from the full pipeline a user runs (model + lexical rules +
 policy), not the bare network, so the figures describe what Civility does.
-Research-only datasets (no licence to train on) are used here only.
+Research-only datasets (no licence to train on) are used here only. The
+functional suite (:mod:`civility.training.functional`) ships in the package,
+so it runs even where the datasets folder is absent.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from civility.training import functional
 from civility.training.datasets import TRAIN_SOURCES, Example
 from civility.training.synthetic import generate
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 csv.field_size_limit(10_000_000)
 
@@ -30,6 +36,17 @@ class Result:
     n: int
     metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    #: "datasets" or "functional" (one row per functionality of our own suite).
+    section: str = "datasets"
+    #: A few failing cases, for whoever works on that functionality next.
+    failures: list[str] = field(default_factory=list)
+
+
+#: Names ``--only`` accepts besides individual dataset names.
+SECTIONS = ("functional", "public", "research", "toxic_spans", "identity_templates",
+            "example_page")
+RESEARCH_SETS = ("ethos", "ghc", "stormfront", "hateval", "toxigen_annotated", "dehumanization")
+PUBLIC_SETS = (*TRAIN_SOURCES, "synthetic")
 
 
 def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -170,9 +187,9 @@ def _dehumanization(path: Path) -> list[tuple[str, dict[str, float]]]:
     return out
 
 
-def toxic_spans_f1(root: Path, moderate: Scorer) -> Result:
+def toxic_spans_f1(root: Path, moderate: Scorer, limit: int | None = None) -> Result:
     with open(root / "toxic_spans" / "tsd_test.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))[:limit]
     texts = [r["text"] for r in rows]
     gold = [set(ast.literal_eval(r["spans"])) for r in rows]
     verdicts = moderate(texts)
@@ -225,49 +242,166 @@ def example_page(root: Path, moderate_page: Callable) -> Result | None:
     )
 
 
+def check_names(names: Iterable[str]) -> None:
+    """Raise ``ValueError`` naming any part of the evaluation that does not exist."""
+    unknown = set(names) - {*SECTIONS, *PUBLIC_SETS, *RESEARCH_SETS}
+    if unknown:
+        raise ValueError(
+            f"unknown evaluation {', '.join(sorted(unknown))}; choose from "
+            f"{', '.join((*SECTIONS, *PUBLIC_SETS, *RESEARCH_SETS))}"
+        )
+
+
+def functional_results(
+    moderate: Callable[[list[str], str | None], list], limit: int | None = None
+) -> list[Result]:
+    """Accuracy per functionality of our own suite, plus one overall row.
+
+    ``moderate(texts, article)`` scores one batch posted under one article (or none).
+    ``limit`` takes at most that many cases per functionality, spread over its families.
+    """
+    cases = functional.subset(functional.suite(), limit)
+    verdicts: list = [None] * len(cases)
+    by_article: dict[str | None, list[int]] = {}
+    for i, case in enumerate(cases):
+        by_article.setdefault(case.article, []).append(i)
+    for article, indices in by_article.items():
+        for i, v in zip(indices, moderate([cases[i].text for i in indices], article), strict=True):
+            verdicts[i] = v
+    results = []
+    for s in functional.score_suite(cases, verdicts):
+        metrics = {"accuracy": s.accuracy}
+        if s.attribute_n:
+            metrics["attribute_rate"] = s.attribute_hits / s.attribute_n
+        if s.target_n:
+            metrics["target_rate"] = s.target_hits / s.target_n
+        results.append(Result(s.name, s.n, metrics, note=f"{s.description} (expect {s.expect})",
+                              section="functional", failures=s.failures))
+    right = [functional.passes(c, v.decision) for c, v in zip(cases, verdicts, strict=True)]
+    held = [r for c, r in zip(cases, right, strict=True) if c.held_out]
+    trainable = [r for c, r in zip(cases, right, strict=True) if not c.held_out]
+    overall = {
+        "accuracy": float(np.mean(right)),
+        "macro_accuracy": float(np.mean([r.metrics["accuracy"] for r in results])),
+        "min_accuracy": min(r.metrics["accuracy"] for r in results),
+        "functionalities": float(len(results)),
+    }
+    if held:
+        overall["held_out_accuracy"] = float(np.mean(held))
+    if trainable:
+        overall["trainable_accuracy"] = float(np.mean(trainable))
+    results.append(Result("overall", len(cases), overall, section="functional"))
+    return results
+
+
 def evaluate(
-    root: Path,
+    root: Path | None,
     *,
     model: str | None = None,
     quick: bool = False,
     screen: bool = True,
+    only: Iterable[str] | None = None,
+    limit: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> list[Result]:
+    """Every measure, or those named in ``only`` (see :data:`SECTIONS` and dataset names).
+
+    ``limit`` caps examples per dataset, cases per functionality and identity
+    templates; ``quick`` is ``limit=300`` (2,000 identity templates). Without
+    ``root`` only the functional suite runs.
+    """
     from civility.moderator import Moderator
     from civility.read import read_page
 
+    wanted = set(only) if only else None
+    check_names(wanted or ())
+
+    def selected(name: str, section: str | None = None) -> bool:
+        return wanted is None or name in wanted or (section is not None and section in wanted)
+
+    if quick and limit is None:
+        limit = 300
     moderator = Moderator(model=model, screen=screen)
 
-    def moderate(texts: list[str]) -> list:
+    def moderate(texts: list[str], article: str | None = None) -> list:
         out = []
         for i in range(0, len(texts), 512):
-            out.extend(moderator.moderate(texts[i : i + 512]))
+            out.extend(moderator.moderate(texts[i : i + 512], article=article))
         return out
 
     results: list[Result] = []
-    research = research_sets(root)
-    for name, examples in {**public_test_sets(root), **research}.items():
-        if quick:
-            examples = examples[:300]
+    if selected("functional"):
+        progress("functional suite")
+        results.extend(functional_results(moderate, limit))
+    if root is None:
+        return results
+    research = research_sets(root) if any(selected(n, "research") for n in RESEARCH_SETS) else {}
+    public = (
+        public_test_sets(root) if any(selected(n, "public") for n in PUBLIC_SETS) else {}
+    )
+    for name, examples in {**public, **research}.items():
+        if not selected(name, "research" if name in research else "public"):
+            continue
+        if limit:
+            examples = examples[:limit]
         progress(f"{name}: {len(examples)} examples")
         result = _labelled_metrics(name, examples, moderate([e.text for e in examples]))
         if name in research:
             result.note = "research-only: never trained on"
         if result.metrics:  # e.g. Toxic Spans' test posts are all toxic: only its spans score
             results.append(result)
-    progress("toxic spans")
-    results.append(toxic_spans_f1(root, moderate))
-    progress("identity templates")
-    results.append(identity_template_fpr(root, moderate, limit=2000 if quick else None))
-    page = example_page(root, lambda p: moderator.moderate_page(read_page(p)))
-    if page:
-        results.append(page)
+    if selected("toxic_spans"):
+        progress("toxic spans")
+        results.append(toxic_spans_f1(root, moderate, limit=limit))
+    if selected("identity_templates"):
+        progress("identity templates")
+        templates_limit = 2000 if quick else limit
+        results.append(identity_template_fpr(root, moderate, limit=templates_limit))
+    if selected("example_page"):
+        page = example_page(root, lambda p: moderator.moderate_page(read_page(p)))
+        if page:
+            results.append(page)
     return results
 
 
-def print_results(results: Iterable[Result]) -> None:
-    """One row per dataset and attribute: AUROC and macro-F1 side by side."""
+def print_results(results: Iterable[Result], *, width: int = 140) -> None:
+    """The datasets table (AUROC and macro-F1 side by side), then the functional suite's."""
     from rich.console import Console
+    from rich.table import Table
+
+    results = list(results)
+    console = Console(width=width)
+    datasets = [r for r in results if r.section != "functional"]
+    suite = [r for r in results if r.section == "functional"]
+    if datasets:
+        console.print(_datasets_table(datasets))
+    if suite:
+        table = Table(title="Functional suite (civility.training.functional; default policy)")
+        for col in ("functionality", "n", "accuracy", "attribute ≥ 0.5", "targets right",
+                    "what is expected"):
+            table.add_column(col, no_wrap=col != "what is expected")
+        for r in suite:
+            m = r.metrics
+            if r.dataset == "overall":
+                table.add_section()
+                detail = ", ".join(
+                    f"{k.replace('_', ' ')} {v:.1%}" for k, v in m.items()
+                    if k.endswith("accuracy") and k != "accuracy"
+                )
+                table.add_row("overall", str(r.n), f"{m['accuracy']:.1%}", "", "", detail)
+                continue
+            table.add_row(
+                r.dataset,
+                str(r.n),
+                f"{m['accuracy']:.1%}",
+                f"{m['attribute_rate']:.1%}" if "attribute_rate" in m else "",
+                f"{m['target_rate']:.1%}" if "target_rate" in m else "",
+                r.note,
+            )
+        console.print(table)
+
+
+def _datasets_table(results: list[Result]) -> Table:
     from rich.table import Table
 
     table = Table(title="Civility evaluation (full pipeline: model + rules + default policy)")
@@ -291,4 +425,4 @@ def print_results(results: Iterable[Result]) -> None:
                 other + (f"  ({r.note})" if r.note and i == 0 else ""),
             )
         table.add_section()
-    Console(width=140).print(table)
+    return table
