@@ -144,6 +144,22 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/thread/{article_id}"): Call(),
     ("GET", "/audit"): Call(),
     ("GET", "/dashboard"): Call(),
+    # management: administrators' sessions only, never a key (tests/test_admin.py)
+    ("GET", "/api/v1/admin/users"): Call(),
+    ("POST", "/api/v1/admin/users"): Call(json=lambda ids: {"username": "x", "password": "p" * 9}),
+    ("PATCH", "/api/v1/admin/users/{username}"): Call(json=lambda ids: {"active": False}),
+    ("GET", "/api/v1/admin/keys"): Call(),
+    ("POST", "/api/v1/admin/keys"): Call(json=lambda ids: {"name": "x", "site": ids["name"]}),
+    ("DELETE", "/api/v1/admin/keys/{prefix}"): Call(),
+    ("GET", "/api/v1/admin/sites"): Call(),
+    ("PUT", "/api/v1/admin/sites/{name}/webhook"): Call(json=lambda ids: {"url": None}),
+    ("GET", "/admin"): Call(),
+    ("POST", "/admin/users"): Call(form={"username": "x", "password": "p" * 9}),
+    ("POST", "/admin/users/{username}/active"): Call(form={"active": "0"}),
+    ("POST", "/admin/users/{username}/password"): Call(form={"password": "p" * 9}),
+    ("POST", "/admin/keys"): Call(form={"name": "x"}),
+    ("POST", "/admin/keys/{prefix}/revoke"): Call(),
+    ("POST", "/admin/sites/webhook"): Call(form={"site": "x"}),
 }
 
 

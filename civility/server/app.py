@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 import civility
-from civility.server import api, auth, errors, openai_compat, perspective
+from civility.server import admin, api, auth, errors, openai_compat, perspective
 from civility.server.metrics import Metrics, MetricsMiddleware
 from civility.server.scoring import PendingSweep, ScoringService
 from civility.server.settings import Settings
@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openai_compat.router)
     app.include_router(auth.router)
     _system_routes(app)
+    admin.mount(app)  # user, key, site and webhook management: administrators only
     ui = _ui_module()
     if ui is not None:
         app.include_router(ui.router)

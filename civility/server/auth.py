@@ -211,10 +211,22 @@ async def current_moderator(request: Request) -> ModeratorAccount:
     return account
 
 
+class AdminOnly(ApiError):
+    """A moderator who is not an administrator asked for account, key or site management."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "administrators only: managing moderators, API keys, sites and "
+                              "webhooks needs a moderator with the admin role")
+
+
 async def require_admin(request: Request) -> ModeratorAccount:
+    """Dependency: an administrator's session (API keys never manage accounts, whatever their
+    scopes); unsafe methods also need the CSRF token."""
     account = await current_moderator(request)
     if not account.is_admin:
-        raise ApiError(403, "administrators only")
+        raise AdminOnly()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        await verify_csrf(request)
     return account
 
 

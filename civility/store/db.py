@@ -43,6 +43,15 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only: it holds webhook secrets and the
+    CSRF key. SQLite gives the -wal and -shm files it creates beside it the same mode; an
+    existing file keeps the mode its owner chose."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     try:
@@ -52,7 +61,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database).expanduser())
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=8, max_overflow=16)
 
