@@ -99,12 +99,13 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
                f"(API docs at /docs)", err=True)
     if workers > 1:
         uvicorn.run("civility.server.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level=log_level)
+                    workers=workers, log_level=log_level, proxy_headers=False)
         return
     app = create_app(Settings.from_env())
     if app.state.scorer is None:
         raise click.ClickException("no model found: pass --model DIR or set CIVILITY_MODEL")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    # Forwarded headers are the app's job (CIVILITY_TRUSTED_PROXIES), not uvicorn's.
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 
 def _slug(text: str) -> str:
