@@ -196,11 +196,13 @@ class ScoringService:
             bad = [(i, r) for i, r in enumerate(result) if isinstance(r, BaseException)]
             for i, err in bad:
                 log.error("scoring failed for input %d of a request", i, exc_info=err)
-            ids = job.store_ids or []
-            pairs += [(cid, r) for cid, r in zip(ids, result, strict=True)
-                      if isinstance(r, Verdict)]  # a failed request's other comments are saved
-            failures += [(ids[i], f"{type(err).__name__}: {err}") for i, err in bad if ids]
-            outcomes.append(ScoringFailed(bad[0][0], bad[0][1], stored=bool(ids)) if bad
+            if job.store_ids is not None:  # a failed request's other comments are saved too
+                pairs += [(cid, r) for cid, r in zip(job.store_ids, result, strict=True)
+                          if isinstance(r, Verdict)]
+                failures += [(job.store_ids[i], f"{type(err).__name__}: {err}")
+                             for i, err in bad]
+            stored = job.store_ids is not None
+            outcomes.append(ScoringFailed(*bad[0], stored=stored) if bad
                             else [r for r in result if isinstance(r, Verdict)])
         if failures and self.record_failures is not None:
             try:

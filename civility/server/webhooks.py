@@ -1,8 +1,11 @@
 """Webhooks: every decision is POSTed to the site's URL, signed, retried with backoff.
 
 Deliveries are rows in ``webhook_deliveries`` written in the same transaction as the decision
-(an outbox), so a crash never loses one; this worker sends what is due. Delivery is
-at-least-once: receivers should de-duplicate on the ``X-Civility-Delivery`` header.
+(an outbox), so a crash never loses one; this worker claims what is due and sends it, so
+several server processes never send a delivery twice at once. Delivery is at-least-once (a
+crash between sending and recording means a resend): receivers should de-duplicate on the
+``X-Civility-Delivery`` header. There is one delivery per decision, and the model decides
+each comment once.
 
 Signature: ``X-Civility-Signature: t=<unix seconds>,v1=<hex>`` where ``hex`` is
 HMAC-SHA256(secret, f"{t}.{raw body}"). Check it with :func:`verify_signature` and reject old
@@ -23,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civility.server.metrics import Metrics
 from civility.store import Store
@@ -126,15 +129,31 @@ class WebhookWorker:
         return len(due)
 
     def _due(self, limit: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """Claim up to ``limit`` due deliveries: pushing ``next_attempt_at`` past this attempt's
+        timeout, in one conditional UPDATE, means a second server process (or a second
+        worker) never sends the same delivery at the same time."""
         now = datetime.now(UTC)
-        with self.store.session() as db:
+        due = [WebhookDelivery.delivered_at.is_(None), WebhookDelivery.failed.is_(False),
+               WebhookDelivery.next_attempt_at <= now]
+        with self.store.session() as db:  # a plain read first: most polls find nothing
+            candidates = list(db.scalars(select(WebhookDelivery.id).where(*due)
+                                         .order_by(WebhookDelivery.id).limit(limit)))
+        if not candidates:
+            return []
+        with self.store.writing() as db:
+            claimed = list(db.scalars(
+                update(WebhookDelivery).where(WebhookDelivery.id.in_(candidates), *due)
+                .values(next_attempt_at=now + timedelta(seconds=self.timeout_s + 60))
+                .returning(WebhookDelivery.id)
+                .execution_options(synchronize_session=False)))
+            db.commit()
+            if not claimed:
+                return []
             rows = db.execute(
                 select(WebhookDelivery.id, Site.webhook_url, Site.webhook_secret,
                        WebhookDelivery.payload)
                 .join(Site, Site.id == WebhookDelivery.site_id)
-                .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.failed.is_(False),
-                       WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.id).limit(limit)).all()
+                .where(WebhookDelivery.id.in_(claimed)).order_by(WebhookDelivery.id)).all()
         return [(r[0], r[1] or "", r[2] or "", r[3]) for r in rows]
 
     async def _send(self, delivery_id: int, url: str, secret: str, payload: dict[str, Any]
