@@ -773,3 +773,13 @@ def test_the_thread_shows_each_comments_scores_and_the_models_reasons(env: Env) 
         "Toxicity", "Identity attack"]
     assert "0.91" in item and 'style="width: 91%"' in item
     assert "<li>held for review</li>" in item
+
+
+def test_a_harm_mark_covers_every_deciding_harm_attribute_without_a_note() -> None:
+    text = "the vipers are treacherous, all of them"
+    shown = explain(scored(text, {"identity_attack": 0.9, "insult": 0.9},
+                           (("vipers", "identity_attack"),)))
+    assert "vipers</mark>" in shown.html and shown.notes == ()
+    bare = explain(scored(text, {"identity_attack": 0.9, "insult": 0.9}, ()))
+    assert bare.notes == ("Identity attack, Insult: judged on the whole comment; "
+                          "no single words stand out.",)

@@ -112,6 +112,9 @@ class Settings:
                                 or os.environ.get("FORWARDED_ALLOW_IPS") or cls.trusted_proxies),
             "key_cache_s": _env_float("CIVILITY_KEY_CACHE_S", cls.key_cache_s),
             "screen": _env_flag("CIVILITY_SCREEN", cls.screen),
+            "pending_retry_s": _env_float("CIVILITY_PENDING_RETRY_S", cls.pending_retry_s),
+            "pending_max_attempts": int(_env_float("CIVILITY_PENDING_MAX_ATTEMPTS",
+                                                   cls.pending_max_attempts)),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

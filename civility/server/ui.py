@@ -43,7 +43,7 @@ TEMPLATE_DIR = HERE / "templates"
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
 ACTIONS = ("publish", "reject", "review")
-STATUSES = ("review", "publish", "reject", "pending")
+STATUSES = ("review", "publish", "reject", "pending", "failed")
 GROUP_CATEGORIES = ("nationality", "ethnicity", "religion", "race", "gender",
                     "sexual_orientation", "disability", "migrants", "age", "political")
 #: Scores at or above this are shown in the queue; the rest sit behind "all scores".
@@ -53,12 +53,13 @@ DONE_WORDS = {"publish": "Approved", "reject": "Rejected", "review": "Returned t
 FLASH_ERRORS = {"reason": "Nothing was rejected: choose a reason from the list, and say why in "
                           "the note when it is “Other”."}
 STATUS_WORDS = {"publish": "Published", "review": "Held", "reject": "Rejected",
-                "pending": "Pending"}
+                "pending": "Pending", "failed": "Not scored"}
 #: What the queue page lists: held comments by default, or any status, or everything.
 LIST_STATUSES = {"review": "Held", "publish": "Published", "reject": "Rejected",
-                 "pending": "Pending", "all": "All"}
+                 "pending": "Pending", "failed": "Not scored", "all": "All"}
 LIST_NOUNS = {"review": "held comment", "publish": "published comment",
-              "reject": "rejected comment", "pending": "pending comment", "all": "comment"}
+              "reject": "rejected comment", "pending": "pending comment",
+              "failed": "comment the model could not score", "all": "comment"}
 ORDERS = {"newest": "Newest first", "oldest": "Oldest first", "score": "Highest score first"}
 #: Why a moderator rejects. Stored as the decision's reason, ``code`` or ``code: note``, so
 #: webhook and API consumers can read the code back.
@@ -212,11 +213,17 @@ def explain(item: Any) -> Explained:
             or (umbrella and s.attribute in MODEL_ATTRIBUTES)]
     for phrase in drivers.phrases:
         kept += [Span(a, b, "word_rule", text[a:b]) for a, b in policy.phrase_spans(text, phrase)]
-    notes = tuple(NO_SPAN_NOTES.get(a, f"{attr_label(a)}: judged on the whole comment; "
-                                       "no single words stand out.")
-                  for a in drivers.attributes
-                  if not any(s.attribute == a or a in UMBRELLA for s in kept))
-    return Explained(highlight(text, kept, item.targets), notes)
+    # Harm spans share words (the token head gives each one label only), so any harm mark
+    # covers every harm attribute; off-topic and spam never have words of their own.
+    harm_marked = any(s.attribute in MODEL_ATTRIBUTES for s in kept)
+    bare = [a for a in drivers.attributes if not any(s.attribute == a for s in kept)
+            and not (a in MODEL_ATTRIBUTES and harm_marked)]
+    harm = [attr_label(a) for a in bare if a not in NO_SPAN_NOTES]
+    notes = [NO_SPAN_NOTES[a] for a in bare if a in NO_SPAN_NOTES]
+    if harm:
+        notes.append(f"{', '.join(harm)}: judged on the whole comment; "
+                     "no single words stand out.")
+    return Explained(highlight(text, kept, item.targets), tuple(notes))
 
 
 def compose_reason(code: str, note: str = "") -> str:
