@@ -16,7 +16,8 @@ Words with a common non-group meaning are flagged ``ambiguous`` in the data and 
   ("government", "war", "border", ...);
 * ambiguous slurs ("turds", "mozzies", "crackers", "coons") count only with an unambiguous group
   mention in the same sentence, or another mention of the same group anywhere in the comment
-  ("turds are dogs ... fuck turdkey").
+  ("turds are dogs ... fuck turdkey"), or one of the group's own cue words in the same sentence
+  ("she is a stupid bitch" names women; "you bitch" alone names no group).
 
 Fixed collocations ("turkey dinner", "polish the table", "fine china", "guinea pig", "french
 fries", "turkish delight") are never mentions. Canonical category choices: a people with its own
@@ -36,7 +37,16 @@ from typing import Any
 
 from civility.normalize import MASK, Normalized, masked_match, normalize
 
-__all__ = ["Mention", "find_mentions", "group_categories", "lookup", "sentence_starts"]
+__all__ = [
+    "INSTITUTION",
+    "Mention",
+    "find_mentions",
+    "group_categories",
+    "lookup",
+    "mention_spans",
+    "self_reference",
+    "sentence_starts",
+]
 
 Kind = str  # "people" | "country" | "adjective"
 
@@ -75,20 +85,53 @@ class _Lexicon:
     non_group: re.Pattern[str]
     cues: re.Pattern[str]
     categories: dict[str, str]
+    group_cues: re.Pattern[str]
+    cue_groups: dict[str, frozenset[str]]
 
 
-# An adjective directly followed by one of these refers to people ("turkish people").
+# An adjective directly followed by one of these refers to people ("turkish people", "a jewish
+# man", "immigrant trash": an insult noun after a group adjective names the people).
 _PERSON_NOUNS = re.compile(
-    r"[\s-]+(?:people|peoples|persons|men|women|folks?|guys|citizens|nationals|population|"
-    r"populace|brethren|brothers|sisters|immigrants|migrants|refugees|workers|kids|children|"
-    r"youths?|community|communities|minority|minorities|scum|subhumans?|vermin|bastards|pigs|"
-    r"dogs|rats|animals|savages|terrorists|thugs|criminals)\b"
+    r"[\s-]+(?:people|peoples|persons?|men|women|man|woman|folks?|guys?|girls?|boys?|lady|ladies|"
+    r"individuals|citizens|nationals|population|populace|brethren|brothers|sisters|immigrants|"
+    r"migrants|refugees|workers|kids?|children|child|teens?|youths?|families|family|couples?|"
+    r"neighbou?rs?|community|communities|minority|minorities|scum|subhumans?|vermin|bastards|"
+    r"pigs|dogs|rats|animals|savages|terrorists|thugs|criminals|trash|garbage|filth|freaks?|"
+    r"perverts?|degenerates?|parasites?|leeches|cockroaches|roaches|monkeys|apes|swine|"
+    r"idiots|morons|retards|losers|hordes?|invaders)\b"
+)
+# After "a/an/every/this ..." an adjective followed by a preposition, a pronoun or a relative
+# word is used as a noun: "an immigrant stole my job", "every immigrant in this town".
+_DETERMINER_BEFORE = re.compile(
+    r"(?:^|\s)(?:a|an|one|every|each|another|any|no|this|that|some|the only|the last)\s+$"
+)
+_NOUN_USE_AFTER_DETERMINER = re.compile(
+    r"\s+(?:in|on|at|from|with|without|of|for|by|to|into|near|like|who|whom|that|which|and|or|"
+    r"but|than|as|when|if|because|i|you|he|she|we|they|it|stole|took|got|gets|came|comes|moved|"
+    r"lives|living|next)\b"
 )
 # ... or by a verb / the end of the clause: the adjective is used as a noun ("the azeri is",
 # "those russian!").
 _NOUN_USE = re.compile(
     r"(?:'s)?\s*(?:$|[.,;:!?)\"]|(?:are|is|was|were|should|must|will|would|can|could|have|has|"
     r"had|do|does|did|who|r|deserve|deserves|need|needs)\b)"
+)
+#: What follows a country or adjective naming an institution rather than its people ("russian
+#: government", "turkish media"); criticism of these is opinion, not an identity attack.
+INSTITUTION = re.compile(
+    r"(?:'s)?\s+(?:government|governments|regime|regimes|leader|leaders|leadership|president|"
+    r"presidents|authorities|officials|army|armies|military|troops|forces|media|press|state|"
+    r"embassy|ministry|minister|ministers|politicians|elite|elites|interests|relations|economy|"
+    r"policy|policies|team|teams|company|companies|oil|gas|border|borders|airspace|drones|"
+    r"language|food|cuisine|parliament|police|intelligence|services|navy|air force|side|"
+    r"authority|establishment|diplomats|ambassador|propaganda|officers|generals|banks?)\b"
+)
+# "as a gay man", "we dykes", "us immigrants", "my fellow muslims": a speaker naming their own
+# group, where a reclaimed word is not an attack.
+_SELF_REFERENCE = re.compile(
+    r"(?:^|[^\w'])(?:as an?|i'?m an?|i am an?|im an?|we|us|we're|we are|fellow|my fellow|"
+    r"speaking as an?)\s+(?:(?:proud|old|young|gay|black|queer|trans|disabled|deaf|blind|fat|"
+    r"bi|bisexual|lesbian|muslim|jewish|immigrant|female|working)\s+){0,2}$"
 )
 _MASKED_TOKEN = re.compile(r"(?<![\w*])[a-z*]*\*[a-z*]*(?![\w*])")
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$|[\"')])|\n+")
@@ -147,7 +190,13 @@ def _lexicon() -> _Lexicon:
     masked = {n: tuple(sorted(ws, key=lambda w: not terms[w].slur)) for n, ws in by_len.items()}
     non_group = re.compile(r"(?<!\w)(?:" + "|".join(raw["non_group_phrases"]) + r")(?!\w)")
     cues = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, raw["context_cues"])) + r")(?!\w)")
-    return _Lexicon(terms, pattern, masked, non_group, cues, categories)
+    cue_groups: dict[str, set[str]] = {}
+    for group, words in raw.get("group_cues", {}).items():
+        for w in words:
+            cue_groups.setdefault(w, set()).add(group)
+    group_cues = re.compile(r"(?<!\w)(?:" + trie_regex(cue_groups) + r")(?!\w)")
+    return _Lexicon(terms, pattern, masked, non_group, cues, categories, group_cues,
+                    {w: frozenset(g) for w, g in cue_groups.items()})
 
 
 def group_terms() -> dict[str, GroupTerm]:
@@ -164,6 +213,11 @@ def lookup(term: str) -> tuple[str, str] | None:
     """``(group, category)`` of one lexicon term, e.g. ``lookup("azeris")``; ``None`` if unknown."""
     t = _lexicon().terms.get(normalize(term.strip()).text)
     return (t.group, t.category) if t else None
+
+
+def self_reference(text: str, start: int) -> bool:
+    """Whether the group word at ``start`` of normalised ``text`` names the speaker's own group."""
+    return _SELF_REFERENCE.search(text, max(0, start - 40), start) is not None
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -202,6 +256,11 @@ def _raw_matches(text: str, lex: _Lexicon) -> list[tuple[int, int, GroupTerm]]:
 
 def find_mentions(norm: Normalized) -> list[Mention]:
     """All group mentions in ``norm``, in text order, with ORIGINAL offsets."""
+    return [m for _s, _e, m in mention_spans(norm)]
+
+
+def mention_spans(norm: Normalized) -> list[tuple[int, int, Mention]]:
+    """:func:`find_mentions` with each mention's start and end in the NORMALISED text too."""
     lex = _lexicon()
     text = norm.text
     found = _raw_matches(text, lex)
@@ -215,6 +274,8 @@ def find_mentions(norm: Normalized) -> list[Mention]:
         starts = sentence_starts(text)
         firm_sentences = {_sentence_of(starts, f[0]) for f in firm}
         firm_groups = {f[2].group for f in firm}
+        cued = {(_sentence_of(starts, m.start()), g)
+                for m in lex.group_cues.finditer(text) for g in lex.cue_groups[m.group()]}
         has_cue = bool(firm) or lex.cues.search(text) is not None
         kept = []
         for f in found:
@@ -222,17 +283,24 @@ def find_mentions(norm: Normalized) -> list[Mention]:
             if not t.ambiguous:
                 kept.append(f)
             elif t.slur:
-                if _sentence_of(starts, f[0]) in firm_sentences or t.group in firm_groups:
+                sentence = _sentence_of(starts, f[0])
+                if (sentence in firm_sentences or t.group in firm_groups
+                        or (sentence, t.group) in cued):
                     kept.append(f)
             elif has_cue:
                 kept.append(f)
         found = kept
-    out: list[Mention] = []
+    out: list[tuple[int, int, Mention]] = []
     for ns, ne, t in found:
         kind = t.kind
-        if kind == "adjective" and (_PERSON_NOUNS.match(text, ne) or _NOUN_USE.match(text, ne)):
+        if kind == "adjective" and (
+            _PERSON_NOUNS.match(text, ne)
+            or _NOUN_USE.match(text, ne)
+            or (_DETERMINER_BEFORE.search(text, max(0, ns - 12), ns)
+                and _NOUN_USE_AFTER_DETERMINER.match(text, ne))
+        ):
             kind = "people"
         s, e = norm.to_original(ns, ne)
-        out.append(Mention(t.group, t.category, s, e, norm.original[s:e], t.slur, kind,
-                           t.derogatory))
+        out.append((ns, ne, Mention(t.group, t.category, s, e, norm.original[s:e], t.slur, kind,
+                                    t.derogatory)))
     return out

@@ -20,8 +20,8 @@ from civility.groups import Mention, find_mentions
 from civility.model import NeuralScorer, shared_scorer
 from civility.normalize import Normalized, normalize
 from civility.policy import Policy, decide, default_policy, load_policy
-from civility.signals import Evidence, detect
-from civility.targets import find_targets
+from civility.signals import Evidence, detect, mitigations
+from civility.targets import attacks_people, find_targets
 from civility.types import Comment, ModelOutput, Page, Span, Verdict
 
 TextLike = str | Comment
@@ -112,10 +112,14 @@ class Moderator:
         off_topic: float | None,
     ) -> Verdict:
         attributes = score.combine(
-            output.scores, ((e.attribute, e.prob) for e in evidence), off_topic=off_topic
+            output.scores,
+            ((e.attribute, e.prob) for e in evidence),
+            off_topic=off_topic,
+            damping=score.model_damping(evidence, mitigations(norm)),
         )
         rule_spans = [_span(e) for e in evidence]
         targets = find_targets(norm, mentions, attributes, [(e.start, e.end) for e in evidence])
+        attributes = score.compose(attributes, aimed_at_people=attacks_people(mentions, targets))
         target_spans = [
             Span(t.start, t.end, "identity_attack", comment.text[t.start : t.end])
             for t in targets

@@ -5,14 +5,21 @@ Azerbaijanis, "nuke 'em", a leetspeak insult); the rules are the reverse. The
 two are combined with a noisy-OR: either can raise a score, neither can lower
 the other's. ``off_topic`` compares the comment with the article; ``spam``
 comes from rules alone.
+
+Two corrections reach past the noisy-OR. The model reacts to hostile words even
+where they are denied, quoted to be condemned or reported (:func:`model_damping`
+weakens it there), and it does not know that a threat or dehumanising comparison
+aimed at a people is an identity attack (:func:`compose` adds that once
+``civility.targets`` has found the people attacked).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
+from civility.signals import Evidence, Mitigation
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES
 
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]{2,}")
@@ -44,16 +51,56 @@ def noisy_or(*probabilities: float) -> float:
     return 1.0 - out
 
 
+#: Attributes whose rule evidence decides whether the model may be weakened.
+_HATE = ("identity_attack", "threat", "dehumanization")
+#: Everything the rules found hostile sits in a mitigating context: trust that, fully.
+_FIRM_DAMPING = {
+    **dict.fromkeys(_HATE, (0.35, 1.0)),
+    **dict.fromkeys(("toxicity", "severe_toxicity", "insult"), (0.6, 1.0)),
+}
+#: Only a cue somewhere in the comment ("I don't hate X", "X deserve respect"): halve the
+#: model, but by at most 0.35, so that a cue cannot launder a comment the model is sure of.
+_CUE_DAMPING = dict.fromkeys((*_HATE, "toxicity", "severe_toxicity"), (0.5, 0.35))
+
+
+def model_damping(
+    evidence: Sequence[Evidence], mitigations: Sequence[Mitigation]
+) -> dict[str, tuple[float, float]]:
+    """How much of the model's scores to keep in a mitigating context: ``{attribute: (factor,
+    most it may remove)}``; empty when nothing mitigates.
+
+    Hostile rule evidence outside any mitigating context (a second sentence that really
+    attacks) turns damping off altogether.
+    """
+    hostile = [e for e in evidence if e.attribute in _HATE]
+    if any(not e.mitigated and e.prob >= 0.5 for e in hostile):
+        return {}
+    if any(e.mitigated for e in hostile):
+        return dict(_FIRM_DAMPING)
+    return dict(_CUE_DAMPING) if mitigations else {}
+
+
+def _damped(p: float, damping: tuple[float, float] | None) -> float:
+    if damping is None:
+        return p
+    factor, most = damping
+    return max(p * factor, p - most)
+
+
 def combine(
     model: Mapping[str, float],
     evidence: Iterable[tuple[str, float]],
     *,
     off_topic: float | None = None,
+    damping: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, float]:
     """Final per-attribute probabilities, in :data:`ATTRIBUTES` order.
 
-    ``evidence`` is ``(attribute, probability)`` from the lexical rules.
+    ``evidence`` is ``(attribute, probability)`` from the lexical rules; ``damping`` comes
+    from :func:`model_damping` and weakens only the model's side.
     """
+    if damping:
+        model = {a: _damped(p, damping.get(a)) for a, p in model.items()}
     rule: dict[str, list[float]] = {}
     for attr, p in evidence:
         rule.setdefault(attr, []).append(p)
@@ -78,6 +125,26 @@ def combine(
     scores["spam"] = max(rule.get("spam", [0.0]))
     scores["off_topic"] = off_topic if off_topic is not None else 0.0
     return {a: round(min(1.0, max(0.0, scores[a])), 6) for a in ATTRIBUTES}
+
+
+#: A threat or dehumanisation aimed at a people is this strong an identity attack.
+_COMPOSED = 0.9
+
+
+def compose(scores: Mapping[str, float], *, aimed_at_people: bool) -> dict[str, float]:
+    """Scores with an identity attack wherever a threat or dehumanisation targets a people.
+
+    "All women should be shot" is hate although no word in it is: once ``civility.targets``
+    has found the people a threat or comparison is aimed at, ``identity_attack`` is at least
+    0.9 of it. A threat against a state ("time to missile Azerbaijan") targets no people and
+    is left as it is.
+    """
+    out = dict(scores)
+    if aimed_at_people:
+        composed = _COMPOSED * max(out["threat"], out["dehumanization"])
+        out["identity_attack"] = round(max(out["identity_attack"], composed), 6)
+        out["toxicity"] = max(out["toxicity"], out["identity_attack"])
+    return out
 
 
 def article_stems(article_text: str) -> frozenset[str]:

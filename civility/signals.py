@@ -13,6 +13,12 @@ lexicon shared with ``civility.groups``, so no slur list is duplicated here.
 Rules run on ``Normalized.text`` (the normaliser has already undone leetspeak,
 homoglyphs and stretching); spam rules on URLs and phone numbers read the
 original text, which the normaliser would mangle.
+
+Hostile words are not always hostile: "I don't hate Muslims", a slur quoted in order to
+condemn it, a news report of a chant, a speaker reclaiming their own group's slur. Evidence
+found in such a context is kept (moderators still see it) but weakened, and marked with the
+context in ``Evidence.mitigated``; :func:`mitigations` lists the contexts of a comment so that
+``civility.score`` can weaken the model's scores the same way.
 """
 
 from __future__ import annotations
@@ -25,11 +31,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from civility.groups import GroupTerm, group_terms, trie_regex
+from civility.groups import (
+    INSTITUTION,
+    GroupTerm,
+    group_terms,
+    mention_spans,
+    self_reference,
+    trie_regex,
+)
 from civility.normalize import MASK, Normalized, masked_match, normalize
 from civility.types import ATTRIBUTES
 
-__all__ = ["Evidence", "detect"]
+__all__ = ["Evidence", "Mitigation", "detect", "macro", "mitigations"]
+
+#: Attributes whose evidence a mitigating context weakens (profanity stays profanity).
+HOSTILE = frozenset({"identity_attack", "threat", "dehumanization", "insult"})
+#: How much of its strength hostile evidence keeps in each mitigating context.
+_KEEP = {"negation": 0.3, "counter-speech": 0.3, "report": 0.3, "in-group": 0.2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,23 @@ class Evidence:
     end: int
     text: str
     rule: str
+    #: The context that weakened this evidence ("negation", "counter-speech", "report",
+    #: "in-group"), or "" when none did.
+    mitigated: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mitigation:
+    """A context in which hostile-looking words are not hostile, located in the original text.
+
+    ``kind`` is one of "negation", "support", "counter-speech", "report", "in-group"
+    (see ``[[mitigations]]`` in ``civility/data/lexicon.toml``).
+    """
+
+    kind: str
+    start: int
+    end: int
+    text: str
 
 
 # --- loading -------------------------------------------------------------------------
@@ -63,6 +98,7 @@ class _Pattern:
     people_prob: float | None
     group_prob: float | None
     needs_people: bool
+    needs_group: bool
     regex: re.Pattern[str]
 
 
@@ -83,6 +119,12 @@ class _Lexicon:
     not_people: frozenset[str]
     spam: dict[str, float]
     promo: re.Pattern[str]
+    macros: dict[str, str]
+    mitigations: tuple[tuple[str, re.Pattern[str]], ...]
+    frames: re.Pattern[str]
+    condemn: re.Pattern[str]
+    report: re.Pattern[str]
+    endorse: re.Pattern[str]
 
 
 _BRACES = re.compile(r"^([^{}]*)\{([^{}]*)\}$")
@@ -129,9 +171,10 @@ def _lexicon() -> _Lexicon:
     patterns = tuple(
         _Pattern(p["attribute"], p["rule"], float(p["prob"]), p.get("people_prob"),
                  p.get("group_prob"), bool(p.get("needs_people", False)),
-                 re.compile(expand(p["regex"])))
+                 bool(p.get("needs_group", False)), re.compile(expand(p["regex"])))
         for p in raw.get("patterns", [])
     )
+    context = raw.get("context", {})
     masked_slurs: dict[int, list[str]] = {}
     for t, g in groups.items():
         if g.slur and not g.ambiguous and " " not in t:
@@ -154,7 +197,19 @@ def _lexicon() -> _Lexicon:
         not_people=frozenset(pw.get("not_people", ())),
         spam={k: float(v) for k, v in spam.items() if isinstance(v, int | float)},
         promo=re.compile(r"(?<![\w*])(?:" + "|".join(spam.get("promo", [])) + r")"),
+        macros={name: expand(rx) for name, rx in macros.items()},
+        mitigations=tuple((m["kind"], re.compile(expand(m["regex"])))
+                          for m in raw.get("mitigations", [])),
+        frames=re.compile(expand(context.get("frames", "(?!)"))),
+        condemn=re.compile(expand(context.get("condemn", "(?!)"))),
+        report=re.compile(expand(context.get("report", "(?!)"))),
+        endorse=re.compile(expand(context.get("endorse", "(?!)"))),
     )
+
+
+def macro(name: str) -> str:
+    """The regex of one ``[macros]`` entry of the lexicon, expanded (e.g. ``"ASSAULT"``)."""
+    return _lexicon().macros[name]
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -171,7 +226,7 @@ _DEMONSTRATIVE = frozenset({
 class _Ctx:
     """Per-comment state shared by the rules: tokens and group mentions, computed once."""
 
-    __slots__ = ("group_spans", "lex", "norm", "text", "tokens")
+    __slots__ = ("_people", "_quotes", "group_spans", "lex", "norm", "text", "tokens")
 
     def __init__(self, norm: Normalized, lex: _Lexicon) -> None:
         self.norm = norm
@@ -180,11 +235,34 @@ class _Ctx:
         self.tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.text)]
         self.group_spans = [(m.start(), m.end(), m.group())
                             for m in lex.group_regex.finditer(self.text)]
+        self._people: list[tuple[int, int]] | None = None
+        self._quotes: list[tuple[int, int]] | None = None
+
+    @property
+    def people(self) -> list[tuple[int, int]]:
+        """Normalised spans of mentions that name a people (resolved by civility.groups:
+        "french fries" and "the russian government" are not among them)."""
+        if self._people is None:
+            self._people = [(s, e) for s, e, m in mention_spans(self.norm)
+                            if m.kind == "people" and not INSTITUTION.match(self.text, e)]
+        return self._people
+
+    @property
+    def quotes(self) -> list[tuple[int, int]]:
+        """Normalised spans of text between double quotation marks."""
+        if self._quotes is None:
+            self._quotes = [m.span(1) for m in _QUOTED.finditer(self.text)]
+        return self._quotes
 
     def evidence(self, attribute: str, prob: float, start: int, end: int, rule: str) -> Evidence:
+        mitigated = ""
+        if attribute in HOSTILE:
+            mitigated = _mitigating_context(self, start, end, rule)
+            if mitigated:
+                prob *= _KEEP[mitigated]
         s, e = self.norm.to_original(start, end)
         return Evidence(attribute, round(min(max(prob, 0.0), 1.0), 4), s, e,
-                        self.norm.original[s:e], rule)
+                        self.norm.original[s:e], rule, mitigated)
 
     def clause_start(self, pos: int) -> int:
         """Start of the clause containing ``pos`` (at most ~80 characters back)."""
@@ -213,6 +291,74 @@ class _Ctx:
                     and w not in self.lex.not_people):
                 return "plural", s
         return None, pos
+
+
+# --- mitigating contexts ---------------------------------------------------------------------
+
+_QUOTED = re.compile(r'["\u201c\u201d\u00ab\u00bb]([^"\u201c\u201d\u00ab\u00bb\n]{2,200})'
+                     r'["\u201c\u201d\u00ab\u00bb]')
+# A denial whose scope reaches the evidence: "i don't hate", "nobody should ...", "not all X ...".
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno one|\bnoone|\bnobody|\bnone of (?:us|you|them))\s+"
+    r"(?:(?:really|ever|even|actually|personally|truly|necessarily|at all|all|i|we|you|one|"
+    r"should|would|will|could|can|do|does|did|be|been|to|want to|wants to|going to|gonna|"
+    r"deserves?|ought to|think|believe|say|said|saying|mean|meant|that|the|a|an|any|ok|okay|"
+    r"acceptable|right|true|fine|fair)\s+){0,4}$"
+)
+_CLAUSE_TURN = re.compile(r"\b(?:but|however|yet|although|though|whereas|while)\b")
+_FRAME_GAP = re.compile(r"[\s\"'\u201c\u201d\u00ab\u00bb,:]*(?:(?:that|the|all|those|these|"
+                        r"them|him|her|us|people|out|loud)\s+){0,2}[\s\"'\u201c\u201d\u00ab"
+                        r"\u00bb]*")
+
+
+def _mitigating_context(ctx: _Ctx, start: int, end: int, rule: str) -> str:
+    """The context that makes hostile evidence at ``[start, end)`` not hostile, or ""."""
+    text = ctx.text
+    lo = ctx.clause_start(start)
+    turns = [m.end() for m in _CLAUSE_TURN.finditer(text, lo, start)]
+    if _NEGATED_BEFORE.search(text, turns[-1] if turns else lo, start):
+        return "negation"
+    if rule.startswith("identity:") and any(
+        start <= s < end and self_reference(text, s) for s, _e in ctx.people
+    ):
+        return "in-group"
+    quoted = any(qs <= start and end <= qe for qs, qe in ctx.quotes)
+    framed = quoted or any(
+        _FRAME_GAP.fullmatch(text, m.end(), start)
+        for m in ctx.lex.frames.finditer(text, max(0, start - 60), start)
+    )
+    if not framed or ctx.lex.endorse.search(text):
+        return ""
+
+    def outside(rx: re.Pattern[str]) -> bool:
+        return any(m.end() <= start or m.start() >= end for m in rx.finditer(text))
+
+    if outside(ctx.lex.condemn):
+        return "counter-speech"
+    if outside(ctx.lex.report):
+        return "report"
+    return ""
+
+
+def mitigations(norm: Normalized) -> list[Mitigation]:
+    """Contexts in a comment that make hostile-looking words not hostile, in text order.
+
+    These are whole-comment cues (``[[mitigations]]`` in the lexicon, and a speaker naming
+    their own group); evidence itself is weakened only when it sits in such a context's scope.
+    Counter-speech and reports do not count when the comment agrees with what it quotes.
+    """
+    lex = _lexicon()
+    ctx = _Ctx(norm, lex)
+    text = norm.text
+    endorsed = lex.endorse.search(text) is not None
+    found = [(kind, *m.span()) for kind, rx in lex.mitigations for m in rx.finditer(text)
+             if not (endorsed and kind in ("counter-speech", "report"))]
+    found += [("in-group", s, e) for s, e in ctx.people if self_reference(text, s)]
+    out = []
+    for kind, s, e in sorted(found, key=lambda f: (f[1], f[2])):
+        os_, oe = norm.to_original(s, e)
+        out.append(Mitigation(kind, os_, oe, norm.original[os_:oe]))
+    return out
 
 
 def _lookup(word: str, lex: _Lexicon) -> tuple[_Term, ...]:
@@ -298,6 +444,8 @@ def _pattern_rules(ctx: _Ctx) -> Iterator[Evidence]:
     for p in ctx.lex.patterns:
         for m in p.regex.finditer(ctx.text):
             s, e = m.span()
+            if p.needs_group and not any(s <= a and b <= e for a, b in ctx.people):
+                continue
             while s < e and not ctx.text[s].isalnum() and ctx.text[s] not in "'\"":
                 s += 1  # patterns may start at a clause boundary
             prob = p.prob

@@ -16,8 +16,11 @@ sentences and clauses of the normalised text:
    "those X", "X should ...") stand in for them. The only group in an attacking comment is its
    target in any case.
 4. Never targets: a mention praised by its predicate ("turks are a proud and brave people"), an
-   adjective modifying an institution ("european leaders", "russian media"), and an adjective
-   modifying another group word ("turkic azeri", "gay mulattos": the head word is the group).
+   adjective modifying an institution ("european leaders", "russian media"), an adjective
+   modifying another group word ("turkic azeri", "gay mulattos": the head word is the group), a
+   speaker naming their own group ("as a queer woman", "we dykes"), and the ACTOR of violence
+   aimed at another named party: in "russia should missile azerbaijan" or "azerbaijan will be
+   bombed by russia" the attacked party is Azerbaijan, not Russia.
 
 Clauses are split at "than/then/like/unlike/who/which/because/but/while/whereas/although", not at
 commas, so lists ("turks, arabas and most muslimes are ...") stay together.
@@ -28,11 +31,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from civility.groups import Mention, sentence_starts
+from civility.groups import INSTITUTION, Mention, self_reference, sentence_starts
 from civility.normalize import Normalized
+from civility.signals import macro
 from civility.types import Target
 
-__all__ = ["ATTACK_THRESHOLD", "find_targets"]
+__all__ = ["ATTACK_THRESHOLD", "attacks_people", "find_targets"]
 
 #: Score from which an attribute counts as present.
 ATTACK_THRESHOLD = 0.5
@@ -55,20 +59,31 @@ _PRAISE = re.compile(
     r"(?:(?:a|an|the|such|so|very|really|truly|truely|most|actually|indeed|mostly|generally|all|"
     r"always|incredibly|extremely|quite)\s+)*(?:" + _POSITIVE + r")\b"
 )
-_INSTITUTION = re.compile(
-    r"(?:'s)?\s+(?:government|governments|regime|regimes|leader|leaders|leadership|president|"
-    r"presidents|authorities|officials|army|armies|military|troops|forces|media|press|state|"
-    r"embassy|ministry|minister|ministers|politicians|elite|elites|interests|relations|economy|"
-    r"policy|policies|team|teams|company|companies|oil|gas|border|borders|airspace|drones|"
-    r"language|food|cuisine|parliament|police|intelligence|services|navy|air force|side|"
-    r"authority|establishment|diplomats|ambassador|propaganda|officers|generals|banks?)\b"
-)
 _GENERIC_BEFORE = re.compile(r"(?:all|those|these|most|every|you|damn|bloody|fucking)\s+$")
 _COORDINATION = re.compile(r"\s*(?:,|and|or|&|/)\s*")
 _ADJACENT = re.compile(r"[\s\-\"']*")
 _GENERIC_AFTER = re.compile(
     r"(?:'s)?\s*(?:are|r|were|should|must|need to|deserve|always|never|will|cant|can't|can not|"
     r"cannot)\b"
+)
+# What lies between an actor and the party it attacks: "russia should missile azerbaijan",
+# "time for russia to missile “azerbaijan”", "turkey's army will crush the kurds".
+_ACTOR_THEN_OBJECT = re.compile(
+    r"(?:'s)?(?:\s+(?:army|forces|military|troops|government|regime|navy|air force))?\s+"
+    r"(?:(?:should|must|will|would|could|can|shall|may|might|better|needs? to|has to|have to|"
+    r"ought to|(?:is|are|was|were) (?:going|about) to|(?:is|are) gonna|gonna|wants? to|plans? to|"
+    r"to|just|finally|simply|all|now|already|really|also|quickly|totally|completely|"
+    r"immediately|go on and|should have|should've|must have)\s+)*"
+    r"(?:" + macro("ASSAULT") + r")(?:s|es|ed|d)?\s+"
+    r"(?:(?:the|all|those|these|every|their|whole|entire|hell|shit|crap|out of|of)\s+)*"
+    r"[\"“”']?\s*"
+)
+# ... and between an attacked party and its actor in the passive: "azerbaijan should be
+# bombed by russia".
+_OBJECT_THEN_ACTOR = re.compile(
+    r"(?:'s)?\s+(?:[a-z']+\s+){0,3}?(?:be|been|being|get|got|gets|getting|was|were|is|are)\s+"
+    r"(?:[a-z]+ly\s+)?(?:[a-z]+(?:ed|en)|shot|struck|hit|hung|blown up|wiped out|taken out|"
+    r"overrun|slain)(?:\s+[a-z']+){0,4}?\s+by\s+(?:the\s+)?[\"“”']?\s*"
 )
 
 
@@ -112,7 +127,7 @@ def find_targets(
 
     def institutional(i: int) -> bool:
         m, (_, ne) = mentions[i], spans[i]
-        if m.kind != "people" and _INSTITUTION.match(text, ne):
+        if m.kind != "people" and INSTITUTION.match(text, ne):
             return True
         # "european and u.s. leaders": coordinated with an institutional mention.
         nxt = i + 1
@@ -128,12 +143,14 @@ def find_targets(
         if (m.kind == "adjective" and nxt < len(mentions)
                 and _ADJACENT.fullmatch(text, ne, spans[nxt][0])):
             return True  # modifier of the next group word: "turkic azeri", "gay mulattos"
-        return bool(_PRAISE.match(text, ne))
+        return bool(_PRAISE.match(text, ne)) or self_reference(text, spans[i][0]) or i in actors
 
     def eligible(m: Mention) -> bool:
         return attack or (threat and m.kind == "people")
 
-    chosen: set[int] = {i for i, m in enumerate(mentions) if m.slur}
+    actors = _actors(text, spans)
+    chosen: set[int] = {i for i, m in enumerate(mentions)
+                        if m.slur and not self_reference(text, spans[i][0])}
     candidates = [i for i, m in enumerate(mentions)
                   if i not in chosen and eligible(m) and not excluded(i)]
     if candidates:
@@ -150,6 +167,31 @@ def find_targets(
         if m.group not in seen:
             seen[m.group] = Target(m.group, m.category, m.text, m.start, m.end)
     return tuple(seen.values())
+
+
+def attacks_people(mentions: list[Mention], targets: tuple[Target, ...]) -> bool:
+    """Whether a target was named as a people ("azeris", "all women"), not as a state."""
+    people = {(m.group, m.start) for m in mentions if m.kind == "people"}
+    return any((t.group, t.start) in people for t in targets)
+
+
+def _actors(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Mentions that carry out violence against the next (or, in the passive, previous) mention.
+
+    Only a named party on the other side makes a mention an actor: in "muslims will kill us all"
+    the comment attacks Muslims, and they stay a candidate target.
+    """
+    actors: set[int] = set()
+    for i in range(len(spans) - 1):
+        between = (spans[i][1], spans[i + 1][0])
+        if _ACTOR_THEN_OBJECT.fullmatch(text, *between):
+            actors.add(i)
+        elif _OBJECT_THEN_ACTOR.fullmatch(text, *between):
+            actors.add(i + 1)
+    for i in range(len(spans) - 2, -1, -1):  # "russia and iran should bomb azerbaijan"
+        if i + 1 in actors and _COORDINATION.fullmatch(text, spans[i][1], spans[i + 1][0]):
+            actors.add(i)
+    return actors
 
 
 def _generic(text: str, span: tuple[int, int]) -> bool:

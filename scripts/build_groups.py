@@ -248,6 +248,7 @@ AMBIGUOUS = {
     "bajan", "siam", "siamese", "ulster", "holland", "the states", "lett", "letts", "turkei",
     "pinoy", "pinay", "formosa", "saffers", "roma", "natives", "han", "orthodox", "trans",
     "seniors", "fula", "peul", "jain", "jains", "sami", "hun", "ibo", "naija",
+    "paralyzed", "paralysed", "foreigner",
 }
 
 # Slurs and derogatory nicknames for nationalities: (group, terms, kind).
@@ -291,6 +292,19 @@ AMBIGUOUS_SLURS = {
     "spook", "crackers", "cracker", "mozzies", "mozzie", "queers", "queer", "spazzes", "spaz",
     "cripple", "cripples", "jigs", "slopes", "fairies", "prods", "abo", "flip", "mick", "gringo",
     "gringos", "jocks", "palis", "tards", "mongs", "loonies", "groomers", "boongs", "jap",
+    # gendered insults: "a stupid bitch" names women only when the sentence is about a woman
+    "bitch", "bitches", "slut", "sluts", "whore", "whores", "skank", "skanks", "hoes",
+    "spastic", "spastics", "codgers",
+}
+
+#: Words that tie an ambiguous slur to its group when they share its sentence: "she is a bitch"
+#: names women, "you bitch" alone does not.
+GROUP_CUES: dict[str, str] = {
+    "Women": "she;her;hers;herself;woman;women;girl;girls;lady;ladies;wife;mother;daughter;sister;"
+             "girlfriend;female;females;feminist;feminists;mrs;ms;actress;chairwoman;"
+             "congresswoman;businesswoman;spokeswoman;policewoman",
+    "Disabled people": "wheelchair;wheelchairs;disabled;disability;disabilities;handicapped;"
+                       "special needs",
 }
 
 # Non-national groups: name -> (category, people terms, adjective terms, slurs, derogatory).
@@ -417,34 +431,48 @@ GROUPS: dict[str, tuple[str, str, str, str, str]] = {
     "Agnostics": ("religion", "agnostics;agnostic", "agnostic", "", ""),
     "Pagans": ("religion", "pagans;neopagans;wiccans;heathens", "pagan;wiccan", "", ""),
     # gender
-    "Women": ("gender", "women;woman;females;womenfolk;ladies;gals", "female",
-              "femoids;femoid;foids;foid;roasties;thots", ""),
+    "Women": ("gender", "women;woman;females;womenfolk;ladies;gals;girls;wives;housewives;"
+              "women drivers;female drivers", "female",
+              "femoids;femoid;foids;foid;roasties;thots;thot;bitches;bitch;sluts;slut;whores;"
+              "whore;skanks;skank;hoes", ""),
     "Men": ("gender", "men;males;menfolk", "male", "moids;scrotes", ""),
     "Transgender people": ("gender", "transgender people;transgenders;transgender;trans people;"
                            "trans women;trans woman;trans men;trans man;transsexuals;transsexual;"
-                           "transwomen;transmen;trans folks", "transgender;trans",
+                           "transwomen;transmen;trans folks;trans folk;trans person;trans persons;"
+                           "trans kids;trans children;trans youth;trans teens;trans athletes;"
+                           "trans individuals;trans community;transgender women;transgender woman;"
+                           "transgender men;transgender man;transgender kids;transgender children;"
+                           "transgender athletes;transgender person", "transgender;trans",
                            "trannies;tranny;trannys;shemales;shemale;troons;troon;trannoids;"
                            "heshes;he-shes", "transvestites;ladyboys"),
     "Non-binary people": ("gender", "non-binary people;nonbinary people;enbies;non-binary;nonbinary",
                           "non-binary;nonbinary", "", ""),
     # sexual orientation
-    "Gay men": ("sexual_orientation", "gays;gay men;gay man;homosexuals;homosexual;gay people",
-                "gay;homosexual",
+    "Gay men": ("sexual_orientation", "gays;gay men;gay man;homosexuals;homosexual;gay people;"
+                "gay folks;gay couples;gay couple", "gay;homosexual",
                 "fags;fag;faggots;faggot;fagots;faggits;fgts;poofs;poof;poofters;poofter;homos;homo;"
-                "sodomites;bum boys;batty boys;battymen;fairies", "queers;queer"),
-    "Lesbians": ("sexual_orientation", "lesbians;lesbian", "lesbian",
+                "sodomites;bum boys;batty boys;battymen;fairies;fudge packers;fudgepackers;"
+                "pillow biters;shirt lifters", "queers;queer"),
+    "Lesbians": ("sexual_orientation", "lesbians;lesbian;lesbian couples;lesbian couple", "lesbian",
                  "dykes;dyke;lesbos;lesbo;lezzies;lezzie;carpet munchers", ""),
-    "Bisexual people": ("sexual_orientation", "bisexuals;bisexual people;bisexual", "bisexual", "",
-                        ""),
+    "Bisexual people": ("sexual_orientation", "bisexuals;bisexual people;bisexual;bi people;bi men;"
+                        "bi women;bi folks;bi person", "bisexual", "", ""),
+    "Heterosexual people": ("sexual_orientation", "heterosexuals;heterosexual people;straight people;"
+                            "straight men;straight women;straight couples", "heterosexual", "", ""),
     "LGBTQ people": ("sexual_orientation", "lgbt;lgbtq;lgbtq+;lgbtqia;lgbtqia+;lgbt+;lgb;"
                      "lgbt people;lgbtq people;queer people;lgbtqi", "lgbt;lgbtq",
                      "alphabet people;alphabet mafia;groomers", ""),
     # disability
     "Disabled people": ("disability", "disabled people;the disabled;disabled;handicapped;"
-                        "handicapped people;people with disabilities;wheelchair users",
-                        "disabled;handicapped",
-                        "cripples;cripple;spastics;spazzes;spaz;spazz;retards;retard;tards;mongs;"
-                        "mongoloids", ""),
+                        "handicapped people;people with disabilities;wheelchair users;"
+                        "people in wheelchairs;wheelchair user;disabled kids;disabled children;"
+                        "disabled person;disabled persons;paraplegics;quadriplegics;amputees;"
+                        "people with down syndrome;people with down's syndrome",
+                        "disabled;handicapped;paraplegic;quadriplegic;paralyzed;paralysed;"
+                        "wheelchair-bound",
+                        "cripples;cripple;spastics;spastic;spazzes;spaz;spazz;retards;retard;tards;"
+                        "mongs;mongoloids;mongoloid;window lickers;windowlickers;spackers;spacker",
+                        ""),
     "Autistic people": ("disability", "autistic people;autists;autistics", "autistic", "autards",
                         ""),
     "Deaf people": ("disability", "deaf people;the deaf", "deaf", "", "deaf-mutes;deaf and dumb"),
@@ -453,14 +481,19 @@ GROUPS: dict[str, tuple[str, str, str, str, str]] = {
                                    "people with mental illness;schizophrenics", "mentally ill",
                                    "schizos;loonies", ""),
     # migrants
-    "Immigrants": ("migrants", "immigrants;immigrant;migrants;migrant;emigrants;illegal immigrants",
+    "Immigrants": ("migrants", "immigrants;immigrant;migrants;migrant;emigrants;illegal immigrants;"
+                   "foreigners;foreigner;undocumented immigrants;undocumented migrants;"
+                   "illegal migrants;economic migrants;migrant workers",
                    "immigrant;migrant", "", "illegals;illegal aliens;anchor babies"),
     "Refugees": ("migrants", "refugees;refugee", "refugee", "rapefugees;refujihadis", ""),
     "Asylum seekers": ("migrants", "asylum seekers;asylum seeker;asylum-seekers;asylum-seeker",
                        "", "", "bogus asylum seekers"),
     # age
-    "Elderly people": ("age", "elderly people;the elderly;old people;pensioners;seniors;elderly",
-                       "elderly", "geezers;coffin dodgers;old farts", "boomers"),
+    "Elderly people": ("age", "elderly people;the elderly;old people;pensioners;seniors;elderly;"
+                       "older people;old folks;old folk;senior citizens;retirees;oaps;the aged;"
+                       "pensioner;old age pensioners", "elderly",
+                       "geezers;coffin dodgers;old farts;wrinklies;crumblies;old codgers;codgers;"
+                       "old biddies", "boomers;boomer"),
     "Young people": ("age", "young people;youngsters;teenagers;millennials;zoomers;gen z",
                      "", "", ""),
 }
@@ -520,6 +553,9 @@ NON_GROUP_PHRASES = [
     r"spastic colon", r"jew's harp", r"trans[- ](?:siberian|atlantic|pacific|fats?|fatty)",
     r"(?:ski|steep|slippery) slopes?", r"(?:the|tooth|fairy) fairies", r"(?:fire|the) crackers",
     r"roma (?:tomato(?:es)?|fc|football|club)", r"as roma",
+    r"sons? of (?:a |the )?bitch(?:es)?", r"(?:life|karma|payback)(?:'s| is) a bitch",
+    r"bitch(?:es)? (?:about|slap(?:ped|s)?)", r"(?:attention|media|camera|publicity) whores?",
+    r"slut[- ]shaming", r"old wives'? tales?", r"spastic (?:colon|paralysis|cerebral palsy|diplegia)",
 ]
 
 #: Words that make an ambiguous country/demonym word political or ethnic (e.g. "china" + "war").
@@ -614,6 +650,7 @@ def build() -> dict[str, object]:
         "groups": sorted(groups.values(), key=lambda g: str(g["name"])),
         "non_group_phrases": NON_GROUP_PHRASES,
         "context_cues": CONTEXT_CUES,
+        "group_cues": {name: _split(words) for name, words in GROUP_CUES.items()},
     }
 
 
