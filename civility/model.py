@@ -18,11 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from civility.normalize import Normalized, normalize
 from civility.screen import Screen
 from civility.types import ModelOutput
 
 DEFAULT_MODEL = "civility-minilm"
 _WINDOW_STRIDE = 96
+#: What the normaliser drops between spaced-out letters ("f u c k", "f.u.c.k", "f-u-c-k").
+_SEPARATORS = frozenset(" .-_\t\n")
 
 #: (index of its text, word-piece ids, character offsets of those pieces in the text).
 Window = tuple[int, list[int], list[tuple[int, int]]]
@@ -82,7 +85,9 @@ class NeuralScorer:
         self._shift = np.array(
             [cal.get(a, [1.0, 0.0])[1] for a in self.info.attributes], np.float32
         )
-        self._demojize = meta.get("preprocess") == "demojize"
+        # What the network was trained to read (see model_text): "normalize" = disguises undone
+        # and emoji spelled out; "demojize" = emoji spelled out only (models before v4).
+        self._preprocess = meta.get("preprocess")
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
@@ -111,6 +116,7 @@ class NeuralScorer:
         with_embeddings: bool | Sequence[bool] = False,
         screen_levels: Mapping[str, float] | None = None,
         must_read: Sequence[Sequence[tuple[int, int]]] | None = None,
+        normalized: Sequence[Normalized] | None = None,
     ) -> list[ModelOutput]:
         """Calibrated probabilities per attribute, token evidence and (optionally) embeddings.
 
@@ -120,7 +126,8 @@ class NeuralScorer:
         window of each text whose embedding is asked for (``with_embeddings``:
         one flag for all texts or one per text), are always read. Without it,
         every window is read. Any text whose first window was read gets its
-        embedding.
+        embedding. ``normalized`` (each text's :func:`~civility.normalize.normalize`,
+        which the caller usually has already) saves normalising again.
         """
         if not texts:
             return []
@@ -129,7 +136,7 @@ class NeuralScorer:
             if isinstance(with_embeddings, bool)
             else list(with_embeddings)
         )
-        windows = self.windows(texts)
+        windows = self.windows(texts, normalized)
         # A text's embedding is its first window's, kept whenever that window was read
         # (asked for or not: it costs nothing then, and is better than a bound).
         first_windows = {
@@ -169,14 +176,22 @@ class NeuralScorer:
             for i in range(len(texts))
         ]
 
-    def windows(self, texts: Sequence[str]) -> list[Window]:
+    def windows(
+        self, texts: Sequence[str], normalized: Sequence[Normalized] | None = None
+    ) -> list[Window]:
         """Each text as one or more overlapping windows of word pieces, in text order."""
-        prepared = [model_text(t) if self._demojize else (t, None) for t in texts]
+        undisguise = self._preprocess == "normalize"
+        prepared = [
+            model_text(t, undisguise=undisguise, normalized=normalized[i] if normalized else None)
+            if self._preprocess in ("normalize", "demojize")
+            else (t, None)
+            for i, t in enumerate(texts)
+        ]
         encodings = self._tokenizer.encode_batch([p[0] for p in prepared], add_special_tokens=False)
         windows: list[Window] = []
         body = self.info.max_tokens - 2
         for i, enc in enumerate(encodings):
-            ids, offsets = enc.ids, original_offsets(enc.offsets, prepared[i][1])
+            ids, offsets = enc.ids, original_offsets(enc.offsets, prepared[i][1], texts[i])
             starts = (
                 range(0, max(1, len(ids) - body + _WINDOW_STRIDE), _WINDOW_STRIDE)
                 if len(ids) > body
@@ -257,15 +272,70 @@ class NeuralScorer:
         return out
 
 
-def model_text(text: str) -> tuple[str, list[int] | None]:
-    """The text the network reads: emoji spelled out as words, with a map back.
+def model_text(
+    text: str, *, undisguise: bool = True, normalized: Normalized | None = None
+) -> tuple[str, list[int] | None]:
+    """The text the network reads, with a map back to ``text``.
 
-    MiniLM's vocabulary has no emoji, so "I would love to 🔫 some 👳🏾" reads as
-    "[UNK] [UNK]" and the hate is invisible. Each emoji becomes its Unicode name
-    ("pistol", "man with turban"); skin-tone modifiers, joiners and variation
-    selectors are dropped. ``offsets[i]`` is the index in ``text`` of the
-    character that produced character ``i`` (``None`` when nothing changed).
+    - **Disguises undone** (``undisguise``): the network reads the normaliser's
+      text (:func:`civility.normalize.normalize`), so "v3rm1n", "k i l l",
+      look-alike Cyrillic letters and "fuuuck" reach it as the words they stand
+      for; it learnt those words, not their disguises. Lower-casing changes
+      nothing (the tokenizer lower-cases too). An ``@`` that starts a word stays:
+      it is a mention ("@USER"), not a disguised "a". Text written mostly in
+      another script is read as written: the normaliser would turn genuine
+      Russian words made only of Latin look-alikes ("не", "а") into Latin.
+    - **Emoji spelled out**: MiniLM's vocabulary has no emoji, so "I would love to
+      🔫 some 👳🏾" reads as "[UNK] [UNK]" and the hate is invisible. Each emoji
+      becomes its Unicode name ("pistol", "man with turban"); skin-tone
+      modifiers, joiners and variation selectors are dropped.
+
+    ``normalized`` is ``normalize(text)`` when the caller has it already.
+    ``offsets`` has one entry per character of the model text plus one:
+    ``offsets[i]`` is the index in ``text`` of the character that produced
+    character ``i``, the last is ``len(text)``; ``None`` when nothing changed
+    but case.
     """
+    base, base_offsets = text, None
+    if undisguise and _mostly_latin(text):
+        norm = normalized if normalized is not None else normalize(text)
+        if len(norm.text) != len(text) or norm.offsets != tuple(range(len(text) + 1)):
+            base_offsets = list(norm.offsets)
+        base = _keep_mentions(norm.text, norm.offsets, text) if "@" in text else norm.text
+    spelled, emoji_offsets = _spell_emoji(base)
+    if emoji_offsets is None:
+        return spelled, base_offsets
+    if base_offsets is None:
+        return spelled, emoji_offsets
+    return spelled, [base_offsets[i] for i in emoji_offsets]
+
+
+def _mostly_latin(text: str) -> bool:
+    """Whether most of the letters are Latin (ASCII, accented or extended)."""
+    if text.isascii():
+        return True
+    latin = other = 0
+    for c in text:
+        if c.isalpha():
+            if ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF:
+                latin += 1
+            else:
+                other += 1
+    return latin >= other
+
+
+def _keep_mentions(normalized: str, offsets: Sequence[int], original: str) -> str:
+    """Put back the "@" of "@name" that the normaliser read as a leetspeak "a"."""
+    chars = list(normalized)
+    for i, c in enumerate(chars):
+        o = offsets[i]
+        if c == "a" and original[o] == "@" and (o == 0 or not original[o - 1].isalnum()):
+            chars[i] = "@"
+    return "".join(chars)
+
+
+def _spell_emoji(text: str) -> tuple[str, list[int] | None]:
+    """Emoji as their names; ``None`` for offsets when there were none."""
     if text.isascii():
         return text, None
     out: list[str] = []
@@ -284,17 +354,37 @@ def model_text(text: str) -> tuple[str, list[int] | None]:
             piece = ch
         out.append(piece)
         offsets.extend([i] * len(piece))
-    return ("".join(out), offsets) if changed else (text, None)
+    if not changed:
+        return text, None
+    offsets.append(len(text))
+    return "".join(out), offsets
 
 
 def original_offsets(
-    offsets: Sequence[tuple[int, int]], mapping: list[int] | None
+    offsets: Sequence[tuple[int, int]], mapping: Sequence[int] | None, text: str = ""
 ) -> list[tuple[int, int]]:
-    """Token offsets in the model text → offsets in the original text."""
+    """Token offsets in the model text → offsets in the original ``text``.
+
+    A token covers all of the source characters behind it ("🔫" read as
+    "pistol", "fuuuck" read as "fuck"), but not the separators the normaliser
+    dropped after it ("m o r " behind the piece "mor" of "m o r o n" is "m o r").
+    """
     if mapping is None:
         return list(offsets)
-    end = len(mapping)
-    return [(mapping[s], mapping[e - 1] + 1) if e > s and e <= end else (s, s) for s, e in offsets]
+    n = len(mapping) - 1
+    out = []
+    for s, e in offsets:
+        if not 0 <= s < e <= n:
+            out.append((s, s))
+            continue
+        last, j = mapping[e - 1], e
+        while mapping[j] <= last:
+            j += 1
+        end = mapping[j]
+        while end > last + 1 and end <= len(text) and text[end - 1] in _SEPARATORS:
+            end -= 1
+        out.append((mapping[s], end))
+    return out
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

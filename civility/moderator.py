@@ -80,6 +80,7 @@ class Moderator:
                 [(x.start, x.end) for x in (*found, *ev)]
                 for found, ev in zip(mentions, evidence, strict=True)
             ],
+            normalized=norms,
         )
         off_topic: list[float | None] = [None] * len(comments)
         if context is not None and topic is not None:

@@ -128,7 +128,9 @@ def encode(tok: Tokenizer, examples: list[Example]) -> list[Encoded]:
             token_labels = [
                 -100 if special or s == e else int(chars[s:e].any())
                 for (s, e), special in zip(
-                    original_offsets(enc.offsets, mapping), enc.special_tokens_mask, strict=True
+                    original_offsets(enc.offsets, mapping, ex.text),
+                    enc.special_tokens_mask,
+                    strict=True,
                 )
             ]
         out.append(Encoded(enc.ids, labels, token_labels, 1.0))
@@ -355,7 +357,7 @@ def train(
         "attributes": list(MODEL_ATTRIBUTES),
         "calibration": calibration,
         "max_tokens": MAX_TOKENS,
-        "preprocess": "demojize",
+        "preprocess": "normalize",  # what model_text feeds the network (see civility.model)
         "train_examples": len(train_ex),
         "epochs": epochs,
         "seed": seed,
