@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from civility.extras import install_hint
+from civility.wording import plural, rate
 
 if TYPE_CHECKING:
     from civility.batch import Rejected
@@ -33,6 +34,8 @@ LAZY_COMMANDS = {
     "user": "civility.server.cli:user_cmd",
     "apikey": "civility.server.cli:apikey_cmd",
     "site": "civility.server.cli:site_cmd",
+    "db": "civility.server.cli:db_cmd",
+    "audit": "civility.server.cli:audit_cmd",
     "report": "civility.report:report_cmd",
 }
 
@@ -182,6 +185,21 @@ def moderate(
                                   "line/row number).")
 @click.option("--article-column", help="Field holding the article text, for off_topic "
                                        "(default: 'article' if present).")
+@click.option("--article-id-column", default="article_id", show_default=True,
+              help="Field holding the article's id, carried to the output (if present).")
+@click.option("--title-column", default="article_title", show_default=True,
+              help="Field holding the article's title, carried to the output (if present; "
+                   "else the article's first sentence).")
+@click.option("--author-column", default="author", show_default=True,
+              help="Field holding the comment's author, carried to the output (if present).")
+@click.option("--time-column", help="Field holding the comment's time, carried to the output "
+                                    "as ISO 8601 (default: the first of created, created_at, "
+                                    "timestamp, time, date, posted_at, published_at).")
+@click.option("--no-text", is_flag=True,
+              help="Leave the comment text out of the output (it is in by default, for "
+                   "'civility report'), e.g. to share the scores without the comments; the "
+                   "flagged words stay in 'spans'.")
+@click.option("--no-author", is_flag=True, help="Leave authors out of the output.")
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="JSONL file for rows that cannot be scored (default: OUTPUT.rejects.jsonl; "
                    "stderr when writing to stdout).")
@@ -203,20 +221,27 @@ def moderate(
 @_screen_option
 def score_cmd(input: str, output: str, input_format: str | None, output_format: str | None,
               text_column: str, id_column: str | None, article_column: str | None,
-              rejects: str | None, workers: int | None, batch_size: int, resume: bool,
+              article_id_column: str, title_column: str, author_column: str,
+              time_column: str | None, no_text: bool, no_author: bool, rejects: str | None,
+              workers: int | None, batch_size: int, resume: bool,
               progress: bool | None, engine: str, ray_address: str | None, policy: str | None,
               model: str | None, screen: bool) -> None:
     """Score a file of comments: JSONL, CSV or Parquet, of any size.
 
     \b
-    Reads rows {"id", "text", "article"?} (JSONL lines, CSV columns or Parquet
-    columns; rename them with --text-column/--id-column/--article-column) and
-    writes one result per scored row, in input order:
-      {"id", "attributes": {name: prob}, "targets": [...], "spans": [...],
+    Reads rows {"id", "text", "article"?, "article_id"?, "article_title"?,
+    "author"?, "created"?} (JSONL lines, CSV columns or Parquet columns; rename
+    them with the --*-column options) and writes one result per scored row, in
+    input order:
+      {"id", "text", "article_id"?, "article_title"?, "author"?, "created"?,
+       "attributes": {name: prob}, "targets": [...], "spans": [...],
        "decision": "publish"|"review"|"reject", "reasons": [...]}
+    so that 'civility report' on the output can show the comments, per article
+    and over time (--no-text / --no-author leave those out).
     CSV output flattens that (one column per attribute, JSON in the others);
     Parquet keeps it nested. Rows that cannot be scored (bad JSON, no text,
-    wrong types, too long) go to the rejects file with their line number.
+    wrong types, a text over 50,000 characters) go to the rejects file with
+    their line number.
     A killed run continues with --resume; every row is written exactly once.
     Examples:
       civility score comments.jsonl -o scored.jsonl
@@ -234,11 +259,14 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         columns = Columns(text=text_column, id=id_column or "id",
                           article=article_column or "article",
                           id_required=id_column is not None,
-                          article_required=article_column is not None)
+                          article_required=article_column is not None,
+                          article_id=article_id_column, title=title_column,
+                          author=author_column, time=time_column)
+        omit = ("text",) * no_text + ("author",) * no_author
         _check_scorer(policy, model)
         if engine == "ray":
             _score_with_ray(input, output, in_fmt, out_fmt, columns, rejects, workers, batch_size,
-                            ray_address, policy, model, resume, screen)
+                            ray_address, policy, model, resume, screen, omit)
             return
         if ray_address:
             raise click.ClickException("--ray-address needs --engine ray")
@@ -252,7 +280,7 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         job = Job(input=input, output=output, input_format=in_fmt, output_format=out_fmt,
                   columns=columns, rejects=rejects_path, model=model, policy=policy,
                   workers=workers or default_workers(), chunk_rows=batch_size, resume=resume,
-                  screen=screen)
+                  screen=screen, omit=omit)
         shown = 0
 
         def report(item: Rejected) -> None:
@@ -274,12 +302,14 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
         click.echo(f"nothing to resume: {output} is complete (no {output}.civility-progress)",
                    err=True)
         return
-    rate = summary.scored_now / summary.seconds if summary.seconds else 0.0
     where = f" (see {rejects_path})" if summary.rejected and rejects_path else ""
-    resumed = f", resumed after {summary.resumed_rows} rows" if summary.resumed_rows else ""
-    click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} lines{where}"
-               f"{resumed}; {summary.seconds:.1f} s, {rate:,.0f} comments/s, "
-               f"{summary.workers_used} worker(s)", err=True)
+    resumed = (f", resumed after {plural(summary.resumed_rows, 'row')}"
+               if summary.resumed_rows else "")
+    speed = rate(summary.scored_now, summary.seconds, "comments")
+    click.echo(f"scored {plural(summary.scored, 'comment')}, rejected "
+               f"{plural(summary.rejected, 'line')}{where}{resumed}; {summary.seconds:.1f} s, "
+               + (f"{speed}, " if speed else "")
+               + plural(summary.workers_used, "worker"), err=True)
 
 
 def _check_scorer(policy: str | None, model: str | None) -> None:
@@ -294,7 +324,8 @@ def _check_scorer(policy: str | None, model: str | None) -> None:
 
 def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns: Columns,
                     rejects: str | None, workers: int | None, batch_size: int, address: str | None,
-                    policy: str | None, model: str | None, resume: bool, screen: bool) -> None:
+                    policy: str | None, model: str | None, resume: bool, screen: bool,
+                    omit: tuple[str, ...]) -> None:
     if resume:
         raise click.ClickException("--resume is for --engine local; Ray retries failed tasks "
                                    "itself, rerun the job to redo it")
@@ -305,10 +336,11 @@ def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns:
 
     summary = run_ray(input, output, columns=columns, rejects=rejects or output + ".rejects",
                       workers=workers, batch_size=batch_size, address=address, policy=policy,
-                      model=model, screen=screen)
+                      model=model, screen=screen, omit=omit)
     where = f" (see {summary.rejects_path})" if summary.rejected else ""
-    click.echo(f"scored {summary.scored} comments, rejected {summary.rejected} rows{where}; "
-               f"{summary.seconds:.1f} s, {summary.actors} Ray actor(s)", err=True)
+    click.echo(f"scored {plural(summary.scored, 'comment')}, rejected "
+               f"{plural(summary.rejected, 'row')}{where}; {summary.seconds:.1f} s, "
+               f"{plural(summary.actors, 'Ray actor')}", err=True)
 
 
 @click.group("policy")

@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from civility.batch import MAX_TEXT_CHARS, Record, Rejected, check_record, parse_line
+from civility.batch import (
+    CONTEXT_KEYS,
+    MAX_TEXT_CHARS,
+    TIME_FIELDS,
+    Record,
+    Rejected,
+    check_record,
+    parse_line,
+    pick_context,
+)
 from civility.types import ATTRIBUTES
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
@@ -39,7 +48,7 @@ MAX_LINE_BYTES = 12 * MAX_TEXT_CHARS + 65_536
 PARQUET_PART_ROWS = 8192
 #: Columns of a CSV output row; nested values are JSON in their cells.
 CSV_COLUMNS: tuple[str, ...] = ("id", "decision", *ATTRIBUTES, "targets", "spans", "reasons",
-                                "model_version")
+                                "model_version", "text", *CONTEXT_KEYS)
 
 
 class FormatError(ValueError):
@@ -64,10 +73,13 @@ def detect_format(path: str, override: str | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """Which input fields hold the text, the id and the article.
+    """Which input fields hold the text, the id and the article, and the comment's context.
 
     ``id``/``article`` may be absent from a file unless marked required (the user
     named them explicitly): then a typo is an error, not silently line-number ids.
+    The context fields (article id and title, author, time) are carried to the output
+    when present, so a report on the scored file can tell the story per article and
+    over time; ``time`` None looks for the usual names (:data:`~civility.batch.TIME_FIELDS`).
     """
 
     text: str = "text"
@@ -75,9 +87,24 @@ class Columns:
     article: str = "article"
     id_required: bool = False
     article_required: bool = False
+    article_id: str = "article_id"
+    title: str = "article_title"
+    author: str = "author"
+    time: str | None = None
 
     def fields(self) -> dict[str, str]:
         return {"text_field": self.text, "id_field": self.id, "article_field": self.article}
+
+    def context(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per output key (:data:`~civility.batch.CONTEXT_KEYS`), the input fields that hold it."""
+        return (("article_id", (self.article_id,)), ("article_title", (self.title,)),
+                ("author", (self.author,)),
+                ("created", (self.time,) if self.time else TIME_FIELDS))
+
+    def names(self) -> list[str]:
+        """Every input field that is read, without repeats."""
+        wanted = [self.text, self.id, self.article, *(n for _, ns in self.context() for n in ns)]
+        return list(dict.fromkeys(wanted))
 
 
 # --------------------------------------------------------------------------- readers
@@ -145,6 +172,7 @@ class JsonlReader:
 
     def __iter__(self) -> Iterator[Record | Rejected]:
         fields = self._columns.fields()
+        context = self._columns.context()
         skipped = 0
         for line_no, (raw, size) in enumerate(_bounded_lines(self._stream), start=1):
             self.position += size
@@ -154,8 +182,9 @@ class JsonlReader:
                 skipped += 1
                 continue
             if size > len(raw):
-                yield Rejected(line_no, f"line is {size} bytes, over the limit of "
-                                        f"{MAX_LINE_BYTES}", raw[:200].decode("utf-8", "replace"))
+                yield Rejected(line_no, f"line is {size:,} bytes, too long to hold a text of at "
+                                        f"most {MAX_TEXT_CHARS:,} characters (the limit), so it "
+                                        f"was not read", raw[:200].decode("utf-8", "replace"))
                 continue
             try:
                 text = raw.decode("utf-8")
@@ -163,7 +192,7 @@ class JsonlReader:
                 yield Rejected(line_no, f"invalid UTF-8 at byte {err.start}",
                                raw.decode("utf-8", "replace").rstrip("\r\n"))
                 continue
-            yield parse_line(line_no, text.rstrip("\r\n"), **fields)
+            yield parse_line(line_no, text.rstrip("\r\n"), context=context, **fields)
 
     def close(self) -> None:
         if self._stream is not sys.stdin.buffer:
@@ -254,8 +283,9 @@ class CsvReader:
         cols = self._columns
         ident = row[index[cols.id]] if cols.id in index else ""
         article = row[index[cols.article]] if cols.article in index else ""
+        context = pick_context(cols.context(), lambda n: row[index[n]] if n in index else None)
         return check_record(line_no, row[index[cols.text]], ident or line_no, article or None,
-                            self._raw(), **cols.fields())
+                            self._raw(), context=context, **cols.fields())
 
     def close(self) -> None:
         if self._stream is not sys.stdin.buffer:
@@ -323,7 +353,7 @@ def check_arrow_columns(schema: Any, columns: Columns) -> list[str]:
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
             or pa.types.is_string_view(kind) or pa.types.is_null(kind)):
         raise FormatError(f"column {columns.text!r} holds {kind}, not text")
-    return [n for n in (columns.text, columns.id, columns.article) if n in names]
+    return [n for n in columns.names() if n in names]
 
 
 def records_from_arrow(batch: Any, columns: Columns, *, first_line: int = 1,
@@ -338,10 +368,14 @@ def records_from_arrow(batch: Any, columns: Columns, *, first_line: int = 1,
         return batch.column(name).to_pylist() if name in names else [None] * batch.num_rows
 
     texts, ids, articles = column(columns.text), column(columns.id), column(columns.article)
+    extra = {n: column(n) for _, ns in columns.context() for n in ns if n in names}
     for i in range(start, batch.num_rows):
         line = first_line + i
         ident = ids[i] if ids[i] is not None and ids[i] != "" else line
-        item = check_record(line, texts[i], ident, articles[i] or None, "", **columns.fields())
+        context = pick_context(columns.context(),
+                               lambda n, i=i: extra[n][i] if n in extra else None)
+        item = check_record(line, texts[i], ident, articles[i] or None, "",
+                            context=context, **columns.fields())
         if isinstance(item, Rejected):
             raw = json.dumps({columns.id: ids[i], columns.text: texts[i],
                               columns.article: articles[i]}, ensure_ascii=False, default=str)
@@ -397,7 +431,7 @@ def _csv_row(result: dict) -> bytes:
         result["id"], result["decision"], *(attributes.get(a, "") for a in ATTRIBUTES),
         *(json.dumps(result.get(k, []), ensure_ascii=False) for k in ("targets", "spans",
                                                                          "reasons")),
-        result.get("model_version", "")])
+        *(result.get(k, "") for k in ("model_version", "text", *CONTEXT_KEYS))])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -570,6 +604,8 @@ def result_schema() -> Any:
                       ("text", pa.string()), ("score", pa.float64())])
     return pa.schema([
         ("id", pa.string()),
+        ("text", pa.string()),
+        *((key, pa.string()) for key in CONTEXT_KEYS),
         ("attributes", pa.struct([(a, pa.float64()) for a in ATTRIBUTES])),
         ("targets", pa.list_(target)),
         ("spans", pa.list_(span)),

@@ -21,7 +21,7 @@ import heapq
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -32,6 +32,7 @@ from typing import IO, Any
 import click
 
 from civility import charts
+from civility.batch import TIME_FIELDS, parse_time
 from civility.charts import (
     ATTRIBUTE_COLOURS,
     CATEGORY_COLOURS,
@@ -43,6 +44,7 @@ from civility.charts import (
     percent,
 )
 from civility.types import ATTRIBUTES, Page, Span, Target, Verdict
+from civility.wording import plural
 
 __all__ = [
     "ReportRow",
@@ -69,7 +71,6 @@ MAX_GROUPS = 10
 NOT_HARM = frozenset({"spam", "off_topic"})
 #: Attributes every kind of harm raises: they name a problem only when nothing specific does.
 UMBRELLA = frozenset({"toxicity", "severe_toxicity"})
-TIME_FIELDS = ("created", "created_at", "timestamp", "time", "date", "posted_at", "published_at")
 SCORED_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 #: Problem families for the headline: (attributes, plural phrase, seriousness weight).
@@ -78,6 +79,7 @@ SCORED_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 FAMILIES: dict[str, tuple[tuple[str, ...], str, float]] = {
     "identity": (("identity_attack", "dehumanization"), "identity attacks", 1.0),
     "threat": (("threat",), "threats", 1.0),
+    "self_harm": (("self_harm",), "talk of self-harm", 0.9),
     "sexual": (("sexually_explicit",), "sexual content", 0.9),
     "insult": (("insult",), "insults", 0.8),
     "profanity": (("profanity",), "profanity", 0.6),
@@ -101,6 +103,7 @@ class ReportRow:
     article_label: str | None = None
     created: datetime | None = None
     has_text: bool = True
+    author: str | None = None
 
 
 def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
@@ -147,7 +150,9 @@ def rows_from_scored(
             continue
         key, label = _article_of(obj)
         has_text = isinstance(obj.get("text"), str)
-        yield ReportRow(verdict, key, label, _time_of(obj), has_text=has_text)
+        author = obj.get("author")
+        yield ReportRow(verdict, key, label, _time_of(obj), has_text=has_text,
+                        author=str(author) if isinstance(author, str | int) and author else None)
 
 
 def _article_of(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -158,22 +163,16 @@ def _article_of(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
     article = obj.get("article")
     if isinstance(article, str) and article.strip():
         return f"text:{article}", str(title or " ".join(article.split())[:80])
+    if isinstance(title, str) and title.strip():  # civility score's stand-in title
+        return f"title:{title}", title
     return None, None
 
 
 def _time_of(obj: Mapping[str, Any]) -> datetime | None:
     for key in TIME_FIELDS:
-        value = obj.get(key)
-        if value is None or isinstance(value, bool):
-            continue
-        try:
-            if isinstance(value, int | float):
-                seconds = float(value) / (1000 if abs(value) > 1e11 else 1)
-                return datetime.fromtimestamp(seconds, UTC)
-            parsed = datetime.fromisoformat(str(value).strip())
-        except (ValueError, OverflowError, OSError):
-            continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        when = parse_time(obj.get(key))
+        if when is not None:
+            return when
     return None
 
 
@@ -229,7 +228,10 @@ class ReportStats:
     models: Counter[str] = field(default_factory=Counter)
     with_text: int = 0
     unreadable: int = 0
-    _worst: list[tuple[float, int, int, ReportRow]] = field(default_factory=list)
+    #: A heap of (score, decision rank, -sequence, duplicate key, row): the worst so far.
+    _worst: list[tuple[float, int, int, Hashable, ReportRow]] = field(default_factory=list)
+    #: Copies seen of each comment in ``_worst`` (identical comments take one place).
+    _copies: dict[Hashable, int] = field(default_factory=dict)
 
     def add(self, row: ReportRow) -> None:
         v = row.verdict
@@ -263,20 +265,37 @@ class ReportStats:
             hour = int(row.created.timestamp() // 3600)
             self.hours[hour] += 1
             self.hours_flagged[hour] += flagged
+        key = _duplicate_key(row)
+        if key in self._copies:  # a copy of a comment already listed: count it, list it once
+            self._copies[key] += 1
+            return
         score, _ = harm_score(v)
-        item = (score, _DECISION_RANK.get(v.decision, 0), -seq, row)
+        item = (score, _DECISION_RANK.get(v.decision, 0), -seq, key, row)
         if len(self._worst) < self.top_n:
             heapq.heappush(self._worst, item)
         elif self.top_n and item[:3] > self._worst[0][:3]:
-            heapq.heapreplace(self._worst, item)
+            evicted = heapq.heapreplace(self._worst, item)
+            del self._copies[evicted[3]]
+        else:
+            return
+        self._copies[key] = 1
 
     @property
     def flagged(self) -> int:
         return self.total - self.decisions.get("publish", 0)
 
     def worst(self) -> list[ReportRow]:
-        """The ``top_n`` comments by highest harmful score, worst first."""
-        return [item[3] for item in sorted(self._worst, key=lambda i: i[:3], reverse=True)]
+        """The ``top_n`` comments by highest harmful score, worst first, each text once."""
+        return [row for row, _ in self.worst_counted()]
+
+    def worst_counted(self) -> list[tuple[ReportRow, int]]:
+        """:meth:`worst` with how many times each comment was posted.
+
+        Copies are counted while their comment is among the worst so far; as identical
+        comments score alike, one that drops out does not come back.
+        """
+        ranked = sorted(self._worst, key=lambda i: i[:3], reverse=True)
+        return [(item[4], self._copies.get(item[3], 1)) for item in ranked]
 
     def ranked_groups(self) -> list[tuple[str, str, int]]:
         """Targeted groups by number of comments; ties keep the order they first appeared in."""
@@ -300,6 +319,16 @@ class ReportStats:
         return specific or ranked
 
 
+def _duplicate_key(row: ReportRow) -> Hashable:
+    """What makes two comments the same for the worst list: their text (case and spacing
+    aside), or without text, the same decision, scores and flagged words."""
+    v = row.verdict
+    if row.has_text and v.text:
+        return ("text", " ".join(v.text.casefold().split()))
+    return ("scores", v.decision, tuple(sorted((a, round(s, 4)) for a, s in v.attributes.items())),
+            tuple((s.attribute, s.text) for s in v.spans))
+
+
 def collect(rows: Iterable[ReportRow], top_n: int = TOP_N) -> ReportStats:
     stats = ReportStats(top_n=top_n)
     for row in rows:
@@ -308,10 +337,6 @@ def collect(rows: Iterable[ReportRow], top_n: int = TOP_N) -> ReportStats:
 
 
 # --------------------------------------------------------------------------- words
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
 def _join(items: Sequence[str]) -> str:
@@ -335,17 +360,17 @@ def headline(stats: ReportStats) -> tuple[str, str]:
     rejected, held, published = d.get("reject", 0), d.get("review", 0), d.get("publish", 0)
     lede = (
         f"{rejected:,} rejected, {held:,} held for review and {published:,} published "
-        f"of {_plural(n, 'comment')}."
+        f"of {plural(n, 'comment')}."
     )
     if stats.flagged == 0:
-        return f"All {_plural(n, 'comment')} published — nothing needed a moderator", lede
+        return f"All {plural(n, 'comment')} published — nothing needed a moderator", lede
     verb = (
         "held or rejected" if rejected and held else "rejected" if rejected else "held for review"
     )
     title = (
-        f"All {_plural(n, 'comment')} {verb}"
+        f"All {plural(n, 'comment')} {verb}"
         if stats.flagged == n and n > 1
-        else f"{stats.flagged:,} of {_plural(n, 'comment')} {verb}"
+        else f"{stats.flagged:,} of {plural(n, 'comment')} {verb}"
     )
     problems = stats.problems()
     if problems:
@@ -356,12 +381,12 @@ def headline(stats: ReportStats) -> tuple[str, str]:
     ranked = stats.ranked_groups()
     if len(ranked) == 1:
         group, _, count = ranked[0]
-        lede += f" {group} were attacked in {_plural(count, 'comment')}."
+        lede += f" {group} were attacked in {plural(count, 'comment')}."
     elif ranked:
         group, _, count = ranked[0]
         lede += (
             f" {len(ranked):,} groups were attacked, {group} most often "
-            f"(in {_plural(count, 'comment')})."
+            f"(in {plural(count, 'comment')})."
         )
     return title, lede
 
@@ -485,7 +510,7 @@ def _figures(stats: ReportStats) -> str:
         family, _, count = problems[0]
         cards.append(
             ("Main problem", FAMILIES[family][1].capitalize(),
-             f"in {_plural(count, 'held or rejected comment')}", " wide")
+             f"in {plural(count, 'held or rejected comment')}", " wide")
         )
     else:
         cards.append(("Main problem", "None", "no harmful scores above 0.5", " wide"))
@@ -607,7 +632,7 @@ def _articles_figure(stats: ReportStats) -> str:
     more = len(ranked) - len(rows)
     caption = "Decisions per article, the most held or rejected first; n is the number of comments."
     if more > 0:
-        caption += f" {_plural(more, 'more article')} not shown."
+        caption += f" {plural(more, 'more article')} not shown."
     return _figure(
         "Toxicity per article",
         caption,
@@ -651,28 +676,35 @@ def _time_figure(stats: ReportStats) -> str:
 
 
 def _worst_section(stats: ReportStats) -> str:
-    worst = [r for r in stats.worst() if harm_score(r.verdict)[0] > 0]
+    worst = [(r, n) for r, n in stats.worst_counted() if harm_score(r.verdict)[0] > 0]
     if not worst:
         return ""
     legend = "".join(
         f'<span><mark class="a-{a}">{escape(attribute_label(a))}</mark></span>'
         for a in ATTRIBUTES
     )
-    cards = "".join(_comment_card(i, row) for i, row in enumerate(worst, start=1))
+    cards = "".join(_comment_card(i, row, n) for i, (row, n) in enumerate(worst, start=1))
+    repeated = any(n > 1 for _, n in worst)
     return (
         '<section class="worst" aria-labelledby="worst-h">'
-        f'<h2 id="worst-h">The worst {_plural(len(worst), "comment")}</h2>'
-        '<p class="section-note">Ranked by their highest harmful score. The words that drove '
-        f"each decision are highlighted in the colour of their attribute:</p>"
+        f'<h2 id="worst-h">The worst {plural(len(worst), "comment")}</h2>'
+        '<p class="section-note">Ranked by their highest harmful score'
+        + ("; a comment posted more than once is shown once, with how often" if repeated else "")
+        + ". The words that drove each decision are highlighted in the colour of their "
+        "attribute:</p>"
         f'<p class="mark-legend">{legend}</p>{cards}</section>'
     )
 
 
-def _comment_card(rank: int, row: ReportRow) -> str:
+def _comment_card(rank: int, row: ReportRow, copies: int = 1) -> str:
     v = row.verdict
     attr, score = main_attribute(v)
     colour = DECISION_COLOURS.get(v.decision, charts.NEUTRAL)
     meta = [f"comment {v.id}"]
+    if copies > 1:
+        meta[0] += f" and {plural(copies - 1, 'identical copy', 'identical copies')}"
+    if row.author:
+        meta.append(f"by {_shorten(row.author, 40)}")
     if row.article_label:
         meta.append(_shorten(row.article_label, 60))
     if row.created:
@@ -686,8 +718,8 @@ def _comment_card(rank: int, row: ReportRow) -> str:
             for s in sorted(v.spans, key=lambda s: -s.score)[:8]
         )
         body = (
-            '<p class="no-text">Text not in the scored file (score with text included to show '
-            f"it).{' Flagged words: ' + words if words else ''}</p>"
+            '<p class="no-text">Text not in the scored file (it was scored with --no-text).'
+            f"{' Flagged words: ' + words if words else ''}</p>"
         )
     scores = "".join(
         f'<div class="score"><span class="name">{escape(attribute_label(a))}</span>'
@@ -709,7 +741,7 @@ def _comment_card(rank: int, row: ReportRow) -> str:
     if len(v.reasons) > SHOWN_REASONS:
         rest = v.reasons[SHOWN_REASONS:]
         reasons += (
-            f'<li class="more"><details><summary>{_plural(len(rest), "more reason")}</summary>'
+            f'<li class="more"><details><summary>{plural(len(rest), "more reason")}</summary>'
             + "".join(f"<div>{escape(r)}</div>" for r in rest)
             + "</details></li>"
         )
@@ -737,7 +769,7 @@ def _footer(stats: ReportStats) -> str:
         "Targets are groups a comment attacks, not groups it merely mentions.",
     ]
     if stats.unreadable:
-        notes.append(f"{_plural(stats.unreadable, 'input line')} could not be read and "
+        notes.append(f"{plural(stats.unreadable, 'input line')} could not be read and "
                      "are left out.")
     if stats.total and stats.with_text < stats.total and stats.with_text == 0:
         notes.append("The scored file has no comment text, so flagged words are shown alone.")
@@ -904,11 +936,12 @@ def report_cmd(
 
     \b
     INPUT is a news page (text, HTML or JSON: moderated now) or the output of
-    `civility score` (JSONL; article_id/article, article_title and a timestamp
-    such as created are used when present). The report is one self-contained
-    file: open it in any browser, offline, or print it.
+    `civility score` (JSONL: its text, article_id, article_title, author and
+    created are shown; the per-article and over-time charts need them). The
+    report is one self-contained file: open it in any browser, offline, or
+    print it.
     Examples:
-      civility report ../shared/examples/news-page-with-comments.txt -o report.html
+      civility report examples/news-page-with-comments.html -o report.html
       civility score comments.jsonl -o scored.jsonl && civility report scored.jsonl
     """
     path = None if input == "-" else Path(input)

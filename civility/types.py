@@ -23,6 +23,10 @@ ATTRIBUTES: tuple[str, ...] = (
     "off_topic",
 )
 
+#: The longest comment text Civility scores, in characters, everywhere (``civility score``, the
+#: API): longer texts are refused with this number rather than silently truncated.
+MAX_TEXT_CHARS = 50_000
+
 #: Attributes learned by the neural model (the rest come from rules and context).
 MODEL_ATTRIBUTES: tuple[str, ...] = ATTRIBUTES[:8]
 

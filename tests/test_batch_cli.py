@@ -136,3 +136,60 @@ def test_a_missing_text_column_is_a_plain_error_that_writes_nothing(tmp_path) ->
     assert result.returncode != 0
     assert "no 'text' column" in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == [src]
+
+
+def _story(path: Path) -> None:
+    """Comments on two articles over three days, by named readers, one insult posted ten times."""
+    rows = []
+    for i in range(24):
+        article = ("a1", "Council approves 400 homes") if i % 2 else ("a2", "Tram line delayed")
+        text = ("you are a pathetic moron and everyone here knows it" if i % 12 < 5
+                else f"The {['budget', 'roads', 'library'][i % 3]} figures look right to me, {i}")
+        rows.append({"id": f"c{i}", "text": text, "article_id": article[0],
+                     "article_title": article[1], "author": f"reader{i % 4}",
+                     "created": f"2025-07-0{1 + i // 8}T{8 + i % 8:02d}:15:00Z"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_score_then_report_keeps_the_story_texts_articles_authors_and_times(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from civility.report import report_cmd
+
+    src, scored, html = tmp_path / "in.jsonl", tmp_path / "scored.jsonl", tmp_path / "r.html"
+    _story(src)
+    result = run(str(src), "-o", str(scored), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in scored.read_text().splitlines()]
+    assert list(rows[1])[:6] == ["id", "text", "article_id", "article_title", "author", "created"]
+    assert rows[1]["article_title"] == "Council approves 400 homes"
+    assert rows[1]["author"] == "reader1" and rows[1]["created"] == "2025-07-01T09:15:00+00:00"
+    report = CliRunner().invoke(report_cmd, [str(scored), "-o", str(html)])
+    assert report.exit_code == 0, report.output
+    page = html.read_text()
+    assert "Toxicity per article" in page and "Over time" in page
+    assert "Tram line delayed" in page and "by reader" in page
+    # The insult was posted ten times: shown once, with its copies counted.
+    assert page.count("pathetic") == 1 and "9 identical copies" in page
+
+
+def test_no_text_leaves_comment_text_out_of_the_scored_file(tmp_path) -> None:
+    src, scored = tmp_path / "in.jsonl", tmp_path / "scored.csv"
+    _story(src)
+    result = run(str(src), "-o", str(scored), "--no-text", "--no-author", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    content = scored.read_text()
+    assert "everyone here knows it" not in content and "figures look right" not in content
+    assert "reader1" not in content and "Council approves 400 homes" in content
+
+
+def test_the_summary_counts_in_words_and_gives_a_rate_that_is_not_zero(tmp_path) -> None:
+    import re
+
+    src, out = tmp_path / "one.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "a", "text": "thanks for the article"}\n{bad\n')
+    result = run(str(src), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "scored 1 comment, rejected 1 line (see" in result.stderr
+    assert "1 worker" in result.stderr and "worker(s)" not in result.stderr
+    assert re.search(r", (?:[1-9][\d,.]*|0\.\d+|< 0\.01) comments/s", result.stderr)

@@ -108,7 +108,7 @@ def test_policy_check_names_the_bad_key(tmp_path):
 def test_account_commands_report_account_errors_plainly(tmp_path):
     db = f"sqlite:///{tmp_path / 'accounts.db'}"
     add = [sys.executable, "-m", "civility.cli", "user", "add", "ann", "--password-stdin",
-           "--db", db]
+           "--db", db, "--create"]
     first = subprocess.run(add, input="correct horse battery staple\n", capture_output=True,
                            text=True)
     assert first.returncode == 0, first.stderr

@@ -26,7 +26,9 @@ from civility.types import ATTRIBUTES
 
 
 def result(ident: str, decision: str = "publish") -> dict:
-    return {"id": ident, "attributes": {a: 0.1 for a in ATTRIBUTES},
+    return {"id": ident, "text": f"azeris wrote comment {ident}", "article_id": "a1",
+            "article_title": "Council approves 400 homes", "author": "ann",
+            "created": "2025-07-04T08:00:00+00:00", "attributes": {a: 0.1 for a in ATTRIBUTES},
             "targets": [{"group": "Azerbaijanis", "category": "nationality", "mention": "azeris",
                          "start": 0, "end": 6}],
             "spans": [{"start": 0, "end": 6, "attribute": "insult", "text": "azeris",
@@ -91,7 +93,10 @@ def test_invalid_utf8_is_a_rejected_row_not_a_crash() -> None:
 def test_a_line_too_long_to_hold_a_valid_text_is_rejected_without_holding_it() -> None:
     huge = b'{"text": "' + b"a" * (MAX_LINE_BYTES + 10) + b'"}\n'
     items = list(JsonlReader(io.BytesIO(huge + b'{"text": "after"}\n')))
-    assert isinstance(items[0], Rejected) and "bytes, over the limit" in items[0].reason
+    assert isinstance(items[0], Rejected)
+    # The one limit a user is told about (in --help and the docs) is the text's, in characters.
+    assert f"a text of at most {MAX_TEXT_CHARS:,} characters" in items[0].reason
+    assert str(MAX_LINE_BYTES) not in items[0].reason.replace(",", "")
     assert len(items[0].raw) <= 200
     assert items[1] == Record(2, "2", "after")
 
@@ -225,6 +230,8 @@ def test_csv_output_flattens_attributes_into_columns(tmp_path) -> None:
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert rows[0]["id"] == "a" and rows[0]["decision"] == "review"
+    assert rows[0]["text"] == "azeris wrote comment a" and rows[0]["author"] == "ann"
+    assert rows[0]["article_title"] == "Council approves 400 homes"
     assert float(rows[0]["toxicity"]) == pytest.approx(0.1)
     assert json.loads(rows[0]["targets"])[0]["group"] == "Azerbaijanis"
 
@@ -287,3 +294,40 @@ def test_the_rejects_file_appears_only_when_a_row_is_rejected(tmp_path) -> None:
     sink.finish()
     assert json.loads(path.read_text()) == {"line": 3, "reason": "missing 'text'",
                                             "raw": '{"id": 1}'}
+
+
+def test_a_rows_article_author_and_time_are_read_from_jsonl_csv_and_parquet(tmp_path) -> None:
+    context = (("article_id", "a7"), ("article_title", "Council approves 400 homes"),
+               ("author", "ann"), ("created", "2025-07-04T08:00:00+00:00"))
+    (line,) = jsonl('{"id": "c1", "text": "hi", "article_id": "a7", "article_title": '
+                    '"Council approves 400 homes", "author": "ann", "created_at": 1751616000}')
+    assert line == Record(1, "c1", "hi", None, context)
+    (row,) = csv_reader("id,text,article_id,article_title,author,timestamp\n"
+                        "c1,hi,a7,Council approves 400 homes,ann,2025-07-04T08:00:00Z\n")
+    assert row == Record(2, "c1", "hi", None, context)
+    pytest.importorskip("pyarrow")
+    from datetime import datetime
+
+    path = tmp_path / "in.parquet"
+    write_parquet(path, [{"id": "c1", "text": "hi", "article_id": 7, "article_title": "T",
+                          "author": "ann", "posted_at": datetime(2025, 7, 4, 8)}])
+    (item,) = open_reader(str(path), "parquet")
+    assert dict(item.context) == {"article_id": "7", "article_title": "T", "author": "ann",
+                                  "created": "2025-07-04T08:00:00+00:00"}
+
+
+def test_renamed_context_columns_are_read_and_a_bad_author_is_a_rejected_row() -> None:
+    cols = Columns(author="user", time="when", article_id="story")
+    (row,) = csv_reader("text,user,when,story\nhi,bob,2025-01-02 03:04:05,s1\n", cols)
+    assert dict(row.context) == {"article_id": "s1", "author": "bob",
+                                 "created": "2025-01-02T03:04:05+00:00"}
+    (bad,) = jsonl('{"text": "hi", "author": {"name": "x"}}')
+    assert isinstance(bad, Rejected) and bad.reason == "'author' must be a string or a number"
+    (odd,) = jsonl('{"text": "hi", "created": "last tuesday"}')  # kept as given, not lost
+    assert dict(odd.context) == {"created": "last tuesday"}
+
+
+def test_invalid_json_is_reported_without_a_doubled_word() -> None:
+    (bad,) = jsonl('{"text": "a\tb"}')
+    assert isinstance(bad, Rejected)
+    assert bad.reason == "invalid JSON: Invalid control character at column 12"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -372,3 +373,16 @@ def test_the_example_report_renders_its_charts_offline_in_chromium(browser, exam
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / "report.png"), full_page=True)
     page.close()
+
+
+def test_a_comment_posted_many_times_takes_one_place_in_the_worst_list_with_its_count():
+    insult = Verdict("x", "You are a pathetic moron", {"insult": 0.95, "toxicity": 0.9}, (),
+                     (Span(10, 24, "insult", "pathetic moron", 0.95),), "reject", ("insult",))
+    rows = [ReportRow(replace(insult, id=f"d{i}", text=insult.text.upper() if i % 2 else
+                              insult.text)) for i in range(10)]
+    rows.insert(3, ReportRow(replace(insult, id="other", text="Another insult entirely",
+                                     attributes={"insult": 0.6})))
+    stats = collect(rows, top_n=3)
+    assert [(r.verdict.id, n) for r, n in stats.worst_counted()] == [("d0", 10), ("other", 1)]
+    html = build_report(stats, generated=GENERATED)
+    assert html.count("pathetic moron") == 1 and "comment d0 and 9 identical copies" in html

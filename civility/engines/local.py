@@ -29,7 +29,7 @@ from functools import partial
 from itertools import chain, islice
 from typing import Any
 
-from civility.batch import Record, Rejected, score_batch
+from civility.batch import Record, Rejected, leave_out, score_batch
 from civility.formats import Columns, RejectsSink, open_reader, open_sink
 
 PROGRESS_SUFFIX = ".civility-progress"
@@ -69,6 +69,8 @@ class Job:
     resume: bool = False
     #: False sends every comment through the transformer (see civility.screen).
     screen: bool = True
+    #: Output keys to leave out of every row ("text", "author"), for privacy.
+    omit: tuple[str, ...] = ()
 
     @property
     def progress_path(self) -> str | None:
@@ -139,7 +141,7 @@ def run_local(job: Job, *, progress: bool = False,
 
     def commit(chunk: list[Record | Rejected], results: list[dict]) -> None:
         bad = [item for item in chunk if isinstance(item, Rejected)]
-        sink.write(results)
+        sink.write([leave_out(r, job.omit) for r in results] if job.omit else results)
         rejects.write(bad)
         if on_reject:
             for item in bad:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from civility.batch import Record, Rejected
+from civility.batch import Record, Rejected, leave_out
 from civility.engines.local import ScoreFn, moderator_scorer
 from civility.formats import Columns, FormatError, records_from_arrow, results_to_arrow
 
@@ -36,15 +36,16 @@ class RaySummary:
 ROW = "__civility_row"
 
 
-def score_table(table: Any, columns: Columns, score: ScoreFn) -> Any:
+def score_table(table: Any, columns: Columns, score: ScoreFn, omit: tuple[str, ...] = ()) -> Any:
     """Scored rows (the Parquet output schema) for the valid rows of an Arrow batch.
 
-    A ``ROW`` column in the batch is carried into the output, row for row.
+    A ``ROW`` column in the batch is carried into the output, row for row; ``omit`` keys
+    ("text", "author") are left empty.
     """
     import pyarrow as pa
 
     records = [r for r in records_from_arrow(table, columns) if isinstance(r, Record)]
-    out = results_to_arrow(score(records) if records else [])
+    out = results_to_arrow([leave_out(r, omit) for r in score(records)] if records else [])
     if ROW in table.schema.names:
         positions = table.column(ROW).to_pylist()
         out = out.append_column(ROW, pa.array([positions[r.line - 1] for r in records], pa.int64()))
@@ -68,18 +69,18 @@ class ScoreActor:
     """One Ray actor: loads the model once, then scores batch after batch."""
 
     def __init__(self, columns: Columns, model: str | None, policy: str | None,
-                 threads: int = 1, screen: bool = True) -> None:
-        self._columns = columns
+                 threads: int = 1, screen: bool = True, omit: tuple[str, ...] = ()) -> None:
+        self._columns, self._omit = columns, omit
         self._score = moderator_scorer(model, policy, threads, screen)
 
     def __call__(self, table: Any) -> Any:
-        return score_table(table, self._columns, self._score)
+        return score_table(table, self._columns, self._score, self._omit)
 
 
 def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects: str | None = None,
             workers: int | None = None, batch_size: int = 256, address: str | None = None,
             policy: str | None = None, model: str | None = None,
-            screen: bool = True) -> RaySummary:
+            screen: bool = True, omit: tuple[str, ...] = ()) -> RaySummary:
     """Score Parquet ``input`` (file, directory or cloud path) into Parquet ``output``.
 
     Joins ``address`` when given (``auto`` or ``ray://host:10001``), reuses an
@@ -116,7 +117,7 @@ def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects:
     if columns.id not in names:
         raise FormatError(f"--engine ray needs an id column ({columns.id!r} is not in {input}): "
                           f"a distributed read has no global row numbers")
-    wanted = [c for c in (columns.text, columns.id, columns.article) if c in names]
+    wanted = [c for c in columns.names() if c in names]
     total = source.count()
 
     # An actor pool may hand batches back out of order even with preserve_order (Ray makes
@@ -124,7 +125,7 @@ def run_ray(input: str, output: str, *, columns: Columns | None = None, rejects:
     positions = ray.data.range(total).rename_columns({"id": ROW})
     scored = ray.data.read_parquet(input, columns=wanted).zip(positions).map_batches(
         ScoreActor, fn_constructor_kwargs={"columns": columns, "model": model, "policy": policy,
-                                          "screen": screen},
+                                          "screen": screen, "omit": omit},
         batch_size=batch_size, batch_format="pyarrow", concurrency=actors, num_cpus=1)
     scored.sort(ROW).drop_columns([ROW]).write_parquet(output)
 

@@ -1,7 +1,10 @@
-"""``civility serve``, ``import``, ``user``, ``apikey`` and ``site``.
+"""``civility serve``, ``import``, ``user``, ``apikey``, ``site`` and ``db``.
 
-Every command takes ``--db`` (default: ``$CIVILITY_DB`` or ``sqlite:///civility.db`` in the
-current directory) and migrates the database first, so any of them works on a fresh clone.
+Every command takes ``--db`` (default: ``$CIVILITY_DB``, else the per-user file
+``$XDG_DATA_HOME/civility/civility.db``, i.e. ``~/.local/share/civility/civility.db``), says
+on stderr which database it used, and migrates it first. Only ``serve``, ``db init`` and a
+command given ``--create`` make a new database: an admin command pointed at the wrong place
+fails with the place named, instead of filling a fresh empty database nobody serves.
 """
 
 from __future__ import annotations
@@ -15,27 +18,41 @@ from typing import Any
 
 import click
 
-_DB_HELP = ("Database URL or SQLite path (default: $CIVILITY_DB or ./civility.db). "
-            "PostgreSQL: postgresql://user:pass@host/db")
+_DB_HELP = ("Database URL or SQLite path (default: $CIVILITY_DB, else "
+            "~/.local/share/civility/civility.db). PostgreSQL: postgresql://user:pass@host/db")
+_CREATE_HELP = "Create the database if there is none yet (as 'civility db init' does)."
 
 
-def _store(db: str | None):  # type: ignore[no-untyped-def]
-    from civility.store import DatabaseError, Store
+def _store(db: str | None, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """The store at ``db`` (or the default), migrated; a missing database is an error unless
+    ``create``. Says on stderr which database it is."""
+    from civility.store import DatabaseError, Store, default_url, display_url, is_initialised
 
+    url = db or default_url()
     try:
-        return Store(db)
+        shown = display_url(url)
+        if not create and not is_initialised(url):
+            raise click.ClickException(
+                f"no Civility database at {shown}. Create it with 'civility db init' (or add "
+                "--create), or point --db / CIVILITY_DB at the database 'civility serve' uses."
+            )
+        store = Store(url)
     except DatabaseError as err:
         raise click.ClickException(str(err)) from err
+    except (click.ClickException, ImportError):
+        raise  # ImportError: a missing driver, which the CLI names the extra for
     except Exception as err:  # driver errors: unreachable server, bad password, ...
         raise click.ClickException(f"cannot open the database: {err}") from err
+    click.echo(f"database: {shown} ({store.backend})", err=True)
+    return store
 
 
 @contextmanager
-def _accounts(db: str | None) -> Iterator[Any]:
+def _accounts(db: str | None, *, create: bool = False) -> Iterator[Any]:
     """A session on the store in which an account error becomes a plain CLI error."""
     from civility.store.accounts import AccountError
 
-    store = _store(db)
+    store = _store(db, create=create)
     with store.session() as session:
         try:
             yield session
@@ -84,8 +101,7 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
             model_dir(model)
         except FileNotFoundError as err:
             raise click.ClickException(str(err)) from err
-    store = _store(db)  # migrate now: fail fast with a clear message
-    backend = store.backend
+    store = _store(db, create=True)  # create or migrate now: fail fast with a clear message
     store.close()
     if db:
         os.environ["CIVILITY_DB"] = db
@@ -95,8 +111,7 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
         os.environ["CIVILITY_POLICY"] = policy
     os.environ["CIVILITY_BATCH_WINDOW_MS"] = str(batch_window_ms)
     os.environ["CIVILITY_SCREEN"] = "1" if screen else "0"
-    click.echo(f"civility: {backend} database ready; serving http://{host}:{port} "
-               f"(API docs at /docs)", err=True)
+    click.echo(f"civility: serving http://{host}:{port} (API docs at /docs)", err=True)
     if workers > 1:
         uvicorn.run("civility.server.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level=log_level, proxy_headers=False)
@@ -122,15 +137,16 @@ def _slug(text: str) -> str:
 @click.option("--model", type=click.Path(file_okay=False), help="Model directory.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Policy TOML.")
 @click.option("--no-score", is_flag=True, help="Store only; the server scores on start.")
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
 def import_cmd(page: str, db: str | None, article_id: str | None, site: str, fmt: str | None,
-               model: str | None, policy: str | None, no_score: bool) -> None:
+               model: str | None, policy: str | None, no_score: bool, create: bool) -> None:
     """Load a news PAGE (text, HTML or JSON) into the database: the article and its comments,
     scored and decided, so they show up in the review queue.
 
     \b
     Importing the same page again is a no-op (comment ids are stable).
     Example:
-      civility import ../shared/examples/news-page-with-comments.txt
+      civility import examples/news-page-with-comments.html
     """
     from civility.read import PageError, read_page
     from civility.store import queries as q
@@ -140,7 +156,7 @@ def import_cmd(page: str, db: str | None, article_id: str | None, site: str, fmt
     except PageError as err:
         raise click.ClickException(str(err)) from err
     article = article_id or _slug(parsed.title or Path(page).stem)
-    store = _store(db)
+    store = _store(db, create=create)
     with store.session() as session:
         site_row = q.get_site(session, site, create=True)
         site_id = site_row.id
@@ -194,7 +210,9 @@ def _password(password_stdin: bool) -> str:
               show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
 @click.option("--db", help=_DB_HELP)
-def user_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def user_add(username: str, role: str, password_stdin: bool, db: str | None,
+             create: bool) -> None:
     """Create a moderator account (asks for the password).
 
     \b
@@ -204,7 +222,7 @@ def user_add(username: str, role: str, password_stdin: bool, db: str | None) -> 
     """
     from civility.store.accounts import create_moderator
 
-    with _accounts(db) as session:
+    with _accounts(db, create=create) as session:
         account = create_moderator(session, username, _password(password_stdin), role=role)
     click.echo(f"created {account.role} {account.username!r}")
 
@@ -264,7 +282,9 @@ def apikey_cmd() -> None:
 @click.option("--site", default="default", show_default=True, help="The site the key acts for.")
 @click.option("--rate", type=float, help="Requests per second (default: the server's).")
 @click.option("--db", help=_DB_HELP)
-def apikey_create(name: str, scopes: str, site: str, rate: float | None, db: str | None) -> None:
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def apikey_create(name: str, scopes: str, site: str, rate: float | None, db: str | None,
+                  create: bool) -> None:
     """Create an API key; it is printed ONCE (only a hash is stored).
 
     \b
@@ -274,7 +294,7 @@ def apikey_create(name: str, scopes: str, site: str, rate: float | None, db: str
     """
     from civility.store.accounts import create_api_key
 
-    with _accounts(db) as session:
+    with _accounts(db, create=create) as session:
         key, info = create_api_key(session, name, scopes=scopes, site=site, rate_limit=rate)
     click.echo(key)
     click.echo(f"created key {info.prefix} ({name}; scopes: {' '.join(info.scopes)}; "
@@ -319,7 +339,9 @@ def site_cmd() -> None:
 @click.argument("url", required=False)
 @click.option("--secret", help="HMAC secret (default: generated and printed).")
 @click.option("--db", help=_DB_HELP)
-def site_webhook(site: str, url: str | None, secret: str | None, db: str | None) -> None:
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def site_webhook(site: str, url: str | None, secret: str | None, db: str | None,
+                 create: bool) -> None:
     """Send every decision on SITE's comments to URL (omit URL to remove the webhook).
 
     \b
@@ -334,7 +356,7 @@ def site_webhook(site: str, url: str | None, secret: str | None, db: str | None)
     if url and not url.startswith(("http://", "https://")):
         raise click.ClickException("the webhook URL must start with http:// or https://")
     secret = secret or (_secrets.token_urlsafe(32) if url else None)
-    store = _store(db)
+    store = _store(db, create=create)
     with store.session() as session:
         q.set_site_webhook(session, site, url, secret)
     if url:
@@ -356,9 +378,97 @@ def site_list(db: str | None) -> None:
             click.echo(f"{s.name}\t{s.webhook_url or '-'}")
 
 
+# --------------------------------------------------------------------------- database
+
+
+@click.group("db")
+def db_cmd() -> None:
+    """Create the database; see which one the commands use."""
+
+
+@db_cmd.command("init")
+@click.option("--db", help=_DB_HELP)
+def db_init(db: str | None) -> None:
+    """Create the database (or bring an existing one to the current schema).
+
+    \b
+    Without --db: $CIVILITY_DB, else ~/.local/share/civility/civility.db
+    ($XDG_DATA_HOME/civility/civility.db), the database every command uses.
+    Example:
+      civility db init
+      civility db init --db postgresql://civility@localhost/civility
+    """
+    from civility.store import default_url, display_url
+
+    url = db or default_url()
+    existed = _exists(url)
+    _store(url, create=True).close()
+    click.echo(f"{'up to date' if existed else 'created'}: {display_url(url)}")
+
+
+@db_cmd.command("path")
+@click.option("--db", help=_DB_HELP)
+def db_path(db: str | None) -> None:
+    """Print the database the commands use, and whether it exists yet."""
+    from civility.store import default_url, display_url
+
+    url = db or default_url()
+    click.echo(display_url(url) + ("" if _exists(url) else "  (not created yet)"))
+
+
+def _exists(url: str) -> bool:
+    from civility.store import is_initialised
+
+    try:
+        return is_initialised(url)
+    except ImportError:
+        raise
+    except Exception:  # unreachable server, no such database: the next step says why
+        return False
+
+
 def _first_sentence(text: str, limit: int = 90) -> str | None:
     """A stand-in title for pages without one: moderators recognise an article by its lede."""
     sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].strip()
     if not sentence:
         return None
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+@click.group("audit")
+def audit_cmd() -> None:
+    """Check the audit log (append-only, hash-chained)."""
+
+
+@audit_cmd.command("verify")
+@click.option("--anchor", metavar="HASH",
+              help="A head hash printed by an earlier verify: fail unless the log still holds "
+                   "it (catches entries cut from the end, or a rebuilt log).")
+@click.option("--db", help=_DB_HELP)
+def audit_verify(anchor: str | None, db: str | None) -> None:
+    """Walk the audit log's hash chain; exit 1 at the first entry that was altered, removed
+    or inserted after the fact.
+
+    \b
+    Triggers refuse UPDATE, DELETE, REPLACE and TRUNCATE; the chain catches changes made by
+    someone who could lift them (a database superuser, or an edit of the SQLite file).
+    Record the printed head somewhere the database's admins cannot write, and pass it as
+    --anchor later.
+    Example:
+      civility audit verify
+      civility audit verify --anchor 9f2c...e1
+    """
+    from civility.store import queries as q
+
+    store = _store(db)
+    with store.session() as session:
+        report = q.verify_audit_log(session, anchor=anchor)
+    store.close()
+    if not report.ok:
+        where = f" at entry {report.broken_id}" if report.broken_id is not None else ""
+        raise click.ClickException(f"audit log BROKEN{where}: {report.problem} "
+                                   f"({report.entries} entries read)")
+    click.echo(f"audit log intact: {report.entries} entries; head {report.head}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civility.store.db import default_url
+from civility.types import MAX_TEXT_CHARS
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -50,8 +51,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     #: Comments per request (native batch, Perspective/OpenAI list input).
     max_batch_comments: int = 1000
-    #: Characters per comment; longer texts get 400 (the model reads windows, not novels).
-    max_comment_chars: int = 20_000
+    #: Characters per comment; longer texts get 400 (the same limit as ``civility score``).
+    max_comment_chars: int = MAX_TEXT_CHARS
     #: Default per-key token bucket: sustained requests/second and burst size.
     rate_limit: float = 100.0
     rate_burst: float = 200.0

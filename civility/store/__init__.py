@@ -5,6 +5,15 @@ an engine and its sessions; ``civility.store.queries`` holds every read and writ
 plain function taking a ``Session`` first.
 """
 
-from civility.store.db import DEFAULT_DB, DatabaseError, Store, default_url, migrate, normalize_url
+from civility.store.db import (
+    DatabaseError,
+    Store,
+    default_url,
+    display_url,
+    is_initialised,
+    migrate,
+    normalize_url,
+)
 
-__all__ = ["DEFAULT_DB", "DatabaseError", "Store", "default_url", "migrate", "normalize_url"]
+__all__ = ["DatabaseError", "Store", "default_url", "display_url", "is_initialised", "migrate",
+           "normalize_url"]

@@ -19,15 +19,33 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_DB = "sqlite:///civility.db"
-
 
 class DatabaseError(RuntimeError):
     """The database URL is unusable; the message says why."""
 
 
+def default_sqlite_path() -> Path:
+    """The per-user database: ``$XDG_DATA_HOME/civility/civility.db`` (~/.local/share/...).
+
+    One fixed place, not the current folder, so that ``civility user add`` run from
+    anywhere reaches the database ``civility serve`` uses.
+    """
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "civility" / "civility.db"
+
+
 def default_url() -> str:
-    return os.environ.get("CIVILITY_DB", DEFAULT_DB)
+    """``$CIVILITY_DB`` when set, else the per-user SQLite file."""
+    return os.environ.get("CIVILITY_DB") or f"sqlite:///{default_sqlite_path()}"
+
+
+def display_url(url: str) -> str:
+    """The database as a user should see it: a SQLite file's path, a server URL sans password."""
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return str(Path(parsed.database).expanduser())
+    return parsed.render_as_string(hide_password=True)
 
 
 def normalize_url(url: str) -> str:
@@ -89,6 +107,29 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def is_initialised(url: str) -> bool:
+    """Whether ``url`` holds a Civility database (migrated at least once).
+
+    Creates nothing: a missing SQLite file stays missing. A server database that does not
+    exist raises the driver's error.
+    """
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:":
+            return False
+        if not database.startswith("file:"):
+            path = Path(database).expanduser()
+            if not path.is_file() or path.stat().st_size == 0:
+                return False
+    engine = make_engine(url)
+    try:
+        return schema_revision(engine) is not None
+    finally:
+        engine.dispose()
 
 
 def schema_revision(engine: Engine) -> str | None:
