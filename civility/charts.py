@@ -78,6 +78,7 @@ ATTRIBUTE_COLOURS: dict[str, str] = {
     "threat": "#C62828",
     "sexually_explicit": "#E377C2",
     "dehumanization": "#7B61A8",
+    "self_harm": "#117A65",
     "spam": "#1695A8",
     "off_topic": "#0072B2",
 }

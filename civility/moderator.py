@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from civility import explain, score
+from civility import explain, lexicons, score
 from civility.groups import Mention, find_mentions
+from civility.language import identify
 from civility.model import NeuralScorer, shared_scorer
 from civility.normalize import Normalized, normalize
 from civility.policy import Policy, decide, default_policy, load_policy
@@ -67,7 +68,7 @@ class Moderator:
         if not comments:
             return []
         norms = [normalize(c.text) for c in comments]
-        mentions = [find_mentions(n) for n in norms]
+        mentions = [_mentions(n) for n in norms]
         evidence = [detect(n) for n in norms]
         context = self._article_context(article) if article else None
         topic = _topic_cues(norms, mentions, context) if context else None
@@ -136,7 +137,8 @@ class Moderator:
             attributes,
             self._flag_levels,
         )
-        action, reasons = decide(self.policy, attributes, targets, norm.text)
+        language = identify(comment.text)
+        action, reasons = decide(self.policy, attributes, targets, norm.text, language)
         return Verdict(
             id=comment.id,
             text=comment.text,
@@ -146,6 +148,7 @@ class Moderator:
             decision=action,
             reasons=reasons,
             model_version=self.version,
+            language=language,
         )
 
     def _needs_embedding(self, overlap: float, shared_group: bool) -> bool:
@@ -214,6 +217,14 @@ def _paragraphs(article: str, limit: int = 32) -> list[str]:
     """The article as up to ``limit`` paragraph-sized pieces: one long embedding blurs topics."""
     parts = [p.strip() for p in article.splitlines() if len(p.strip()) > 40]
     return parts[:limit] or [article[:2000]]
+
+
+def _mentions(norm: Normalized) -> list[Mention]:
+    """Group mentions in English, plus those the other languages' lexicons name."""
+    found = find_mentions(norm)
+    extra = [m for m in lexicons.mentions(norm)
+             if not any(o.start < m.end and m.start < o.end for o in found)]
+    return sorted([*found, *extra], key=lambda m: (m.start, m.end)) if extra else found
 
 
 def _span(e: Evidence) -> Span:

@@ -31,6 +31,12 @@ annotated default). The format:
     the text it covers from other word rules (``"subhuman conditions"`` stops
     ``"subhuman"`` firing inside it); it never lowers a model threshold, so an
     allowed phrase in a comment with a high threat score is still rejected.
+
+``[languages]`` with ``covered`` (language codes the model reads) and ``action``
+(``publish``/``review``/``reject``)
+    What happens to a comment whose language (see ``civility.language``) is identified and
+    is not covered. A comment whose language cannot be told (``und``: names, "ok", emoji)
+    is never held for its language. ``action = "publish"`` turns the rule off.
 """
 
 from __future__ import annotations
@@ -41,17 +47,18 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
-from civility.types import ATTRIBUTES, Action, GroupCategory, Target
+from civility.types import ATTRIBUTES, UNDETERMINED_LANGUAGE, Action, GroupCategory, Target
 
 __all__ = [
     "Drivers",
     "GroupRule",
+    "LanguageRule",
     "Policy",
     "PolicyError",
     "Threshold",
@@ -66,7 +73,8 @@ __all__ = [
 #: Actions ordered from most lenient to strictest.
 _SEVERITY: dict[str, int] = {"publish": 0, "review": 1, "reject": 2}
 _CATEGORIES: tuple[str, ...] = get_args(GroupCategory)
-_TOP_LEVEL_KEYS = ("name", "description", "extends", "thresholds", "groups", "words")
+_TOP_LEVEL_KEYS = ("name", "description", "extends", "thresholds", "groups", "words",
+                   "languages")
 _DEFAULT_GROUP_ATTRIBUTES = ("identity_attack",)
 _DEFAULT_MIN_SCORE = 0.5
 _PHRASING = {
@@ -76,6 +84,12 @@ _PHRASING = {
     "insult": "insult to",
     "severe_toxicity": "severe abuse of",
     "toxicity": "abuse of",
+}
+
+#: Said after a threshold's reason: what the moderator holding the comment should know.
+_NOTES = {
+    "self_harm": ": talk of suicide or self-harm; if the writer speaks of their own, "
+                 "answer with care and point to help",
 }
 
 WordAction = Literal["review", "reject", "allow"]
@@ -115,6 +129,19 @@ class GroupRule:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageRule:
+    """Hold (or reject) comments in a language the model does not read, for a person who does."""
+
+    covered: tuple[str, ...]
+    action: Literal["review", "reject"] = "review"
+
+    def applies(self, language: str) -> bool:
+        """True for an identified language outside ``covered`` (``und`` never applies)."""
+        return bool(language) and language != UNDETERMINED_LANGUAGE and \
+            language.casefold() not in {c.casefold() for c in self.covered}
+
+
+@dataclass(frozen=True, slots=True)
 class WordRule:
     """Phrases that hold, reject, or (``allow``) exempt text from other word rules."""
 
@@ -131,10 +158,16 @@ class Policy:
     thresholds: Mapping[str, Threshold]
     group_rules: tuple[GroupRule, ...] = ()
     word_rules: tuple[WordRule, ...] = ()
+    language_rule: LanguageRule | None = None
+    #: The comments of the file(s) it was read from, by what they introduce (see
+    #: :func:`_comments`), so that :meth:`to_toml` keeps the author's reasons. Not part of
+    #: the policy's meaning: two policies that decide alike are equal whatever they say.
+    comments: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # A read-only view, so a shared (cached) policy cannot be edited in place.
         object.__setattr__(self, "thresholds", MappingProxyType(dict(self.thresholds)))
+        object.__setattr__(self, "comments", MappingProxyType(dict(self.comments)))
 
     def describe(self) -> str:
         """Human-readable summary for ``civility policy show``."""
@@ -157,30 +190,103 @@ class Policy:
             lines.append("Word rules:")
             for w in self.word_rules:
                 lines.append(f"  {w.action}: " + ", ".join(repr(p) for p in w.phrases))
+        if self.language_rule is not None:
+            lines.append(f"Languages: {self.language_rule.action} comments in languages other "
+                         f"than {', '.join(self.language_rule.covered) or '(none)'}")
         return "\n".join(lines)
 
     def to_toml(self) -> str:
-        """The policy as TOML that :func:`load_policy` reads back to an equal policy."""
-        out = [f"name = {_toml_str(self.name)}", f"description = {_toml_str(self.description)}"]
+        """The policy as TOML that :func:`load_policy` reads back to an equal policy, with the
+        comments of the file(s) it came from before the parts they explain."""
+        notes = self.comments
+
+        def note(key: str, index: int | None = None) -> list[str]:
+            text = notes.get(key)
+            if index is not None:
+                text = text[index] if isinstance(text, Sequence) and index < len(text) else None
+            return text.splitlines() if isinstance(text, str) and text else []
+
+        head = note("") or _DEFAULT_HEAD.splitlines()
+        out = [*head, "", f"name = {_toml_str(self.name)}",
+               f"description = {_toml_str(self.description)}"]
         for attr in ATTRIBUTES:
             t = self.thresholds.get(attr)
             if t is None:
                 continue
-            out += ["", f"[thresholds.{attr}]"]
+            out += ["", *note(f"thresholds.{attr}"), f"[thresholds.{attr}]"]
             out += [f"{k} = {v}" for k, v in (("review", t.review), ("reject", t.reject))
                     if v is not None]
-        for g in self.group_rules:
-            out += ["", "[[groups]]"]
+        if self.language_rule is not None:
+            out += ["", *note("languages"), "[languages]",
+                    f"covered = {_toml_list(self.language_rule.covered)}",
+                    f"action = {_toml_str(self.language_rule.action)}"]
+        for i, g in enumerate(self.group_rules):
+            out += ["", *note("groups", i), "[[groups]]"]
             if g.categories:
                 out.append(f"category = {_toml_list(g.categories)}")
             if g.groups:
                 out.append(f"group = {_toml_list(g.groups)}")
             out += [f"action = {_toml_str(g.action)}", f"min_score = {g.min_score}",
                     f"attributes = {_toml_list(g.attributes)}"]
-        for w in self.word_rules:
-            out += ["", "[[words]]", f"match = {_toml_list(w.phrases)}",
+        for i, w in enumerate(self.word_rules):
+            out += ["", *note("words", i), "[[words]]", f"match = {_toml_list(w.phrases)}",
                     f"action = {_toml_str(w.action)}"]
         return "\n".join(out) + "\n"
+
+
+#: The opening comment of a policy written without one.
+_DEFAULT_HEAD = """\
+# A Civility moderation policy (check it with `civility policy check FILE`).
+#
+# Every score is 0..1. A score >= review holds the comment for a moderator;
+# a score >= reject rejects it. Leave a key out to disable that step.
+# [[groups]] rules apply when a comment attacks a group; [[words]] rules match
+# whole words on the normalised text; `extends = "news"` starts from the default."""
+
+#: Where a policy file's comments are kept while it is read (no TOML key can be this).
+_COMMENTS = "\x00comments"
+_TABLE_HEADER = re.compile(r"^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _comments(text: str) -> dict[str, Any]:
+    """A policy file's comment blocks, by what they come just before.
+
+    ``""`` is the file's opening comment; ``"thresholds.ATTR"`` and ``"languages"`` the
+    tables; ``"groups"`` and ``"words"`` hold one entry (or None) per ``[[groups]]`` and
+    ``[[words]]``. Comments inside a table are not kept.
+    """
+    found: dict[str, Any] = {"groups": [], "words": []}
+    block: list[str] = []
+    opened = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or (not stripped and block):
+            block.append(stripped)
+            continue
+        if not stripped:
+            continue
+        comment = "\n".join(block).strip() or None
+        block = []
+        header = _TABLE_HEADER.match(stripped)
+        if header and stripped.startswith("[["):
+            if header.group(1) in found:
+                found[header.group(1)].append(comment)
+        elif header:
+            found[header.group(1)] = comment
+        elif not opened and comment:
+            found[""] = comment
+        opened = True
+    return found
+
+
+def _merge_comments(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Comments that follow :func:`_merge`: lists are joined, tables and the head overridden."""
+    b, o = base.get(_COMMENTS, {}), over.get(_COMMENTS, {})
+    merged = {**b, **{k: v for k, v in o.items() if v and k not in ("groups", "words")}}
+    for key in ("groups", "words"):
+        if key in over:
+            merged[key] = [*(b.get(key, []) if key in base else []), *o.get(key, [])]
+    return merged
 
 
 # --------------------------------------------------------------------------- loading
@@ -208,9 +314,11 @@ def _read_packaged(name: str) -> dict[str, Any]:
 
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
+    data[_COMMENTS] = _comments(text)
+    return data
 
 
 def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -237,8 +345,10 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = {**base, **{k: v for k, v in over.items() if k != "extends"}}
     merged.pop("extends", None)
-    if isinstance(base.get("thresholds"), dict) and isinstance(over.get("thresholds"), dict):
-        merged["thresholds"] = {**base["thresholds"], **over["thresholds"]}
+    merged[_COMMENTS] = _merge_comments(base, over)
+    for key in ("thresholds", "languages"):
+        if isinstance(base.get(key), dict) and isinstance(over.get(key), dict):
+            merged[key] = {**base[key], **over[key]}
     for key in ("groups", "words"):
         if isinstance(base.get(key), list) and isinstance(over.get(key), list):
             merged[key] = [*base[key], *over[key]]
@@ -246,6 +356,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_data(data: dict[str, Any], source: str) -> Policy:
+    data = dict(data)
+    comments = data.pop(_COMMENTS, {})
     _check_keys(data, _TOP_LEVEL_KEYS, source, "")
     name = data.get("name", Path(source).stem)
     description = data.get("description", "")
@@ -257,8 +369,10 @@ def _from_data(data: dict[str, Any], source: str) -> Policy:
         thresholds=_thresholds(_table(data, "thresholds", source), source),
         group_rules=tuple(_group_rule(g, source, f"groups[{i}]")
                           for i, g in enumerate(_array(data, "groups", source))),
+        language_rule=_language_rule(_table(data, "languages", source), source),
         word_rules=tuple(_word_rule(w, source, f"words[{i}]")
                          for i, w in enumerate(_array(data, "words", source))),
+        comments=comments,
     )
 
 
@@ -323,6 +437,17 @@ def _word_rule(entry: Any, source: str, key: str) -> WordRule:
                                                     source, key))
 
 
+def _language_rule(entry: dict[str, Any], source: str) -> LanguageRule | None:
+    if not entry:
+        return None
+    _check_keys(entry, ("covered", "action"), source, "languages")
+    action = _action(entry, ("publish", "review", "reject"), source, "languages")
+    covered = _strings(entry.get("covered", []), source, "languages.covered")
+    if action == "publish":
+        return None
+    return LanguageRule(covered=tuple(c.strip().lower() for c in covered), action=action)
+
+
 def _action(entry: dict[str, Any], allowed: tuple[str, ...], source: str, key: str) -> Any:
     action = entry.get("action")
     if action not in allowed:
@@ -377,16 +502,19 @@ def decide(
     attributes: Mapping[str, float],
     targets: Sequence[Target],
     normalized_text: str,
+    language: str = "",
 ) -> tuple[Action, tuple[str, ...]]:
     """The strictest action any rule reaches, with every reason (reject reasons first).
 
-    Pure: the same inputs always give the same answer, so verdicts can be
+    ``language`` is the comment's code from :func:`civility.language.identify` ("" when
+    unknown). Pure: the same inputs always give the same answer, so verdicts can be
     re-decided under another policy without re-scoring.
     """
     found = [
         *_threshold_reasons(policy, attributes),
         *_group_reasons(policy, attributes, targets),
         *_word_reasons(policy, normalized_text),
+        *_language_reasons(policy, language),
     ]
     if not found:
         return "publish", (
@@ -406,8 +534,17 @@ def _threshold_reasons(policy: Policy, scores: Mapping[str, float]) -> list[tupl
         elif t.reject is not None and score >= t.reject:
             out.append(("reject", f"{_human(attr)} {score:.2f} ≥ reject threshold {t.reject:.2f}"))
         elif t.review is not None and score >= t.review:
-            out.append(("review", f"{_human(attr)} {score:.2f} ≥ review threshold {t.review:.2f}"))
+            out.append(("review", f"{_human(attr)} {score:.2f} ≥ review threshold {t.review:.2f}"
+                                  + _NOTES.get(attr, "")))
     return out
+
+
+def _language_reasons(policy: Policy, language: str) -> list[tuple[Action, str]]:
+    rule = policy.language_rule
+    if rule is None or not rule.applies(language):
+        return []
+    outcome = "held for a person who reads it" if rule.action == "review" else "rejected"
+    return [(rule.action, f"language '{language}' is not covered by the model; {outcome}")]
 
 
 def _group_reasons(

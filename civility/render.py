@@ -33,6 +33,7 @@ ATTRIBUTE_COLOURS: dict[str, str] = {
     "threat": "red",
     "sexually_explicit": "hot_pink",
     "dehumanization": "medium_purple",
+    "self_harm": "dark_cyan",
     "spam": "cyan",
     "off_topic": "blue",
 }

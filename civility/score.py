@@ -122,6 +122,7 @@ def combine(
         scores["severe_toxicity"],
         0.9 * min(severe_rule, max(scores["threat"], scores["dehumanization"])),
     )
+    scores["self_harm"] = max(rule.get("self_harm", [0.0]))
     scores["spam"] = max(rule.get("spam", [0.0]))
     scores["off_topic"] = off_topic if off_topic is not None else 0.0
     return {a: round(min(1.0, max(0.0, scores[a])), 6) for a in ATTRIBUTES}

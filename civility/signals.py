@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+from civility import lexicons
 from civility.groups import (
     INSTITUTION,
     GroupTerm,
@@ -540,6 +541,13 @@ def _combine_sexual(found: list[Evidence], norm: Normalized) -> Iterator[Evidenc
                    norm.original[top.start:top.end], "sexual:combined")
 
 
+def _lexicon_file_rules(ctx: _Ctx) -> Iterator[Evidence]:
+    """Self-harm phrasing and other languages' hate, from ``civility/data/lexicon/*.toml``."""
+    for f in lexicons.find(ctx.text):
+        for attribute, prob in f.evidence:
+            yield ctx.evidence(attribute, prob, f.start, f.end, f.rule)
+
+
 def detect(norm: Normalized) -> list[Evidence]:
     """All lexical evidence in one normalised comment, in text order.
 
@@ -547,7 +555,8 @@ def detect(norm: Normalized) -> list[Evidence]:
     """
     lex = _lexicon()
     ctx = _Ctx(norm, lex)
-    found = [*_term_rules(ctx), *_group_term_rules(ctx), *_pattern_rules(ctx), *_spam_rules(ctx)]
+    found = [*_term_rules(ctx), *_group_term_rules(ctx), *_pattern_rules(ctx), *_spam_rules(ctx),
+             *_lexicon_file_rules(ctx)]
     found += _combine_sexual(found, norm)
     best: dict[tuple[str, int, int, str], Evidence] = {}
     for ev in found:

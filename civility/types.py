@@ -19,6 +19,7 @@ ATTRIBUTES: tuple[str, ...] = (
     "threat",
     "sexually_explicit",
     "dehumanization",
+    "self_harm",
     "spam",
     "off_topic",
 )
@@ -29,6 +30,8 @@ MAX_TEXT_CHARS = 50_000
 
 #: Attributes learned by the neural model (the rest come from rules and context).
 MODEL_ATTRIBUTES: tuple[str, ...] = ATTRIBUTES[:8]
+#: ISO 639-2's "undetermined": the comment is too short or mixed to name its language.
+UNDETERMINED_LANGUAGE = "und"
 
 Action = Literal["publish", "review", "reject"]
 GroupCategory = Literal[
@@ -122,6 +125,9 @@ class Verdict:
     decision: Action
     reasons: tuple[str, ...]
     model_version: str = ""
+    #: ISO 639-1 code of the comment's language (see civility.language), "und" when it
+    #: cannot be told, "" when the verdict was made without identifying it.
+    language: str = ""
 
     def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
         """The stable JSON contract of ``civility score`` (one output line)."""
@@ -141,6 +147,8 @@ class Verdict:
         ]
         out["decision"] = self.decision
         out["reasons"] = list(self.reasons)
+        if self.language:
+            out["language"] = self.language
         if self.model_version:
             out["model_version"] = self.model_version
         return out

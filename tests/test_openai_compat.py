@@ -92,3 +92,30 @@ def test_categories_we_do_not_model_are_zero_and_the_rest_follow_our_scores() ->
     assert scores["hate"] == 0.9 and scores["hate/threatening"] == 0.8
     assert scores["violence"] == 0.8 and scores["sexual"] == 0.6
     assert scores["self-harm"] == scores["illicit"] == scores["sexual/minors"] == 0.0
+
+
+def test_self_harm_categories_tell_encouragement_from_a_readers_own_disclosure(server) -> None:
+    base_url, key = server
+    client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0)
+    urging, disclosing, news = client.moderations.create(input=[
+        "Nobody would miss you, just go kill yourself.",
+        "I've been thinking about ending it.",
+        "Suicide rates among veterans rose again last year, the report says.",
+    ]).results
+    urged = urging.category_scores.model_dump(by_alias=True)
+    assert urging.flagged and urging.categories.model_dump(by_alias=True)["self-harm"]
+    assert urged["self-harm/instructions"] >= 0.5 > urged["self-harm/intent"]
+    disclosed = disclosing.category_scores.model_dump(by_alias=True)
+    assert disclosing.categories.model_dump(by_alias=True)["self-harm/intent"]
+    assert disclosed["self-harm/intent"] >= 0.5 > disclosed["self-harm/instructions"]
+    assert disclosing.model_extra["civility"]["decision"] == "review"
+    assert news.category_scores.model_dump(by_alias=True)["self-harm"] < 0.5
+
+
+def test_self_harm_maps_to_intent_without_a_threat_and_to_instructions_with_one() -> None:
+    attrs = dict.fromkeys(ATTRIBUTES, 0.0)
+    disclosure = category_scores({**attrs, "self_harm": 0.8, "threat": 0.1})
+    assert disclosure["self-harm"] == 0.8
+    assert disclosure["self-harm/intent"] == 0.8 and disclosure["self-harm/instructions"] == 0.1
+    urging = category_scores({**attrs, "self_harm": 0.9, "threat": 0.88})
+    assert urging["self-harm/instructions"] == 0.88 and urging["self-harm/intent"] < 0.2

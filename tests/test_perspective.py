@@ -108,6 +108,41 @@ def test_unsupported_languages_get_a_perspective_style_400(client, api_key) -> N
     assert "es" in err["message"]
 
 
+def test_detected_languages_are_reported_truthfully(client, api_key) -> None:
+    def languages(text: str) -> tuple[list[str], list[str]]:
+        out = analyze(client, api_key, {"comment": {"text": text}, "doNotStore": True,
+                                        "requestedAttributes": {"TOXICITY": {}}})
+        return out["languages"], out["detectedLanguages"]
+
+    assert languages("Министр должен уйти в отставку после такого провала.") == (["ru"], ["ru"])
+    assert languages("The minister should resign after this mess.") == (["en"], ["en"])
+    # Too short to tell: nothing is claimed, and the scores are the English model's.
+    assert languages("ok 👍") == (["en"], [])
+
+
+def test_requested_languages_are_echoed_whatever_is_detected(client, api_key) -> None:
+    out = analyze(client, api_key, {
+        "comment": {"text": "Der Minister sollte nach diesem Debakel zurücktreten."},
+        "languages": ["en"], "doNotStore": True, "requestedAttributes": {"TOXICITY": {}}})
+    assert out["languages"] == ["en"] and out["detectedLanguages"] == ["de"]
+
+
+def test_an_unsupported_requested_language_error_names_the_detected_one(client, api_key) -> None:
+    err = error_of(client, api_key, {
+        "comment": {"text": "El ministro debería dimitir después de semejante desastre."},
+        "languages": ["es"], "requestedAttributes": {"TOXICITY": {}}})
+    detail = err["details"][0]
+    assert detail["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    assert detail["languageNotSupportedByAttributeError"] == {
+        "detectedLanguages": ["es"], "attribute": "TOXICITY"}
+
+
+def test_self_harm_is_one_of_our_extra_attributes(client, api_key) -> None:
+    out = analyze(client, api_key, {"comment": {"text": "I've been thinking about ending it."},
+                                    "doNotStore": True, "requestedAttributes": {"SELF_HARM": {}}})
+    assert out["attributeScores"]["SELF_HARM"]["summaryScore"]["value"] >= 0.5
+
+
 @pytest.mark.parametrize("body", [
     {"requestedAttributes": {"TOXICITY": {}}},
     {"comment": {"text": ""}, "requestedAttributes": {"TOXICITY": {}}},

@@ -2,8 +2,12 @@
 
 Point the ``openai`` SDK at this server (``OpenAI(base_url="http://host/v1", api_key=KEY)``)
 and ``client.moderations.create(input=...)`` works unchanged. Every OpenAI category is
-present; those Civility measures get our best mapping, the rest (self-harm, illicit,
-sexual/minors, violence/graphic) are 0 because we do not model them. Each result also carries
+present; those Civility measures get our best mapping, the rest (illicit, sexual/minors,
+violence/graphic) are 0 because we do not model them. Self-harm comes from ``self_harm``:
+talk of suicide aimed at someone else ("kys", "nobody would miss you") also scores as a threat
+and maps to ``self-harm/instructions`` (OpenAI's "encourages performing acts of self-harm");
+the writer's own ("I've been thinking about ending it") has no threat and maps to
+``self-harm/intent``. Each result also carries
 a ``civility`` object with our native verdict, which the SDK keeps as an extra field.
 Nothing is stored: this endpoint only scores.
 """
@@ -32,6 +36,7 @@ FLAG_AT = 0.5
 def category_scores(a: dict[str, float]) -> dict[str, float]:
     """Our attributes -> OpenAI's categories (0 where we measure nothing comparable)."""
     insult, threat = a.get("insult", 0.0), a.get("threat", 0.0)
+    self_harm = a.get("self_harm", 0.0)
     hate = max(a.get("identity_attack", 0.0), a.get("dehumanization", 0.0))
     harassment = max(insult, a.get("severe_toxicity", 0.0))
     scores = dict.fromkeys(CATEGORIES, 0.0)
@@ -41,6 +46,10 @@ def category_scores(a: dict[str, float]) -> dict[str, float]:
         "hate": hate,
         # A threat aimed at a group: both must hold, so the weaker one bounds it.
         "hate/threatening": min(hate, threat),
+        "self-harm": self_harm,
+        # Encouragement is aimed at someone (a threat); a disclosure is aimed at no one.
+        "self-harm/intent": min(self_harm, 1.0 - threat),
+        "self-harm/instructions": min(self_harm, threat),
         "sexual": a.get("sexually_explicit", 0.0),
         "violence": threat,
     })
@@ -88,7 +97,26 @@ def _texts(body: Any, max_items: int, max_chars: int) -> list[str]:
     return texts
 
 
-@router.post("/v1/moderations", tags=["openai"], summary="OpenAI-compatible moderation")
+_TEXT_ITEM = {"type": "object", "required": ["type", "text"], "properties": {
+    "type": {"type": "string", "enum": ["text"]}, "text": {"type": "string"}}}
+#: The request body, for the OpenAPI schema (the handler parses it itself, in OpenAI's
+#: dialect of errors).
+REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["input"],
+    "properties": {
+        "input": {"anyOf": [
+            {"type": "string"},
+            {"type": "array", "minItems": 1,
+             "items": {"anyOf": [{"type": "string"}, _TEXT_ITEM]}}]},
+        "model": {"type": "string", "description": "Accepted and ignored."},
+    },
+    "example": {"input": ["Great reporting, thanks.", "You are an idiot."]},
+}
+
+
+@router.post("/v1/moderations", tags=["openai"], summary="OpenAI-compatible moderation",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": REQUEST_SCHEMA}}}})
 async def moderations(request: Request, principal: Submitter,
                       scorer: Scorer) -> dict[str, Any]:
     try:

@@ -6,6 +6,12 @@ An existing Perspective integration works by changing only the base URL: the req
 the response shape (``attributeScores.X.summaryScore.value``, ``spanScores``, ``languages``)
 are Perspective's, and so are the 400 errors for unknown attributes and languages.
 
+Languages: ``detectedLanguages`` is what ``civility.language`` finds (empty when the text is
+too short or mixed to tell). A request that names ``languages`` the model cannot read gets
+Perspective's ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE``; a request that names none is scored
+whatever its language (the policy holds languages the model does not read for a person), and
+``languages`` in the response is then the detected language, or ``en`` when none was.
+
 Offsets (``begin``/``end``) count Unicode code points of ``comment.text``.
 """
 
@@ -18,10 +24,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from civility.language import identify
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.store import queries as q
-from civility.types import Comment, Verdict, invalid_unicode
+from civility.types import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode
 
 router = APIRouter()
 
@@ -38,6 +45,7 @@ ATTRIBUTE_MAP: dict[str, str] = {
     "SPAM": "spam",
     "OFF_TOPIC": "off_topic",
     "DEHUMANIZATION": "dehumanization",
+    "SELF_HARM": "self_harm",
 }
 SUPPORTED_LANGUAGES = ("en",)
 _ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
@@ -56,21 +64,25 @@ def _our_attribute(name: str) -> str | None:
     return ATTRIBUTE_MAP.get(key)
 
 
-def _languages(body: dict[str, Any], attributes: list[str]) -> list[str]:
+def _languages(body: dict[str, Any], attributes: list[str], text: str) -> list[str]:
+    """The languages the client asked for (``[]``: none, score whatever it is)."""
     langs = body.get("languages")
     if langs is None:
-        return ["en"]
+        return []
     if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
         raise _error("languages must be a list of language codes", "INVALID_ARGUMENT")
-    if not langs:
-        return ["en"]
     bad = [x for x in langs if x.lower().split("-")[0] not in SUPPORTED_LANGUAGES]
     if bad:
         raise _error(f"Attribute {attributes[0]} does not support request languages: "
                      f"{', '.join(bad)}", "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
                      languageNotSupportedByAttributeError={
-                         "detectedLanguages": [], "attribute": attributes[0]})
-    return [x.lower().split("-")[0] for x in langs]
+                         "detectedLanguages": _detected(identify(text)),
+                         "attribute": attributes[0]})
+    return list(dict.fromkeys(x.lower().split("-")[0] for x in langs))
+
+
+def _detected(language: str) -> list[str]:
+    return [] if language in ("", UNDETERMINED_LANGUAGE) else [language]
 
 
 def parse_request(body: Any, max_chars: int) -> dict[str, Any]:
@@ -132,7 +144,7 @@ def parse_request(body: Any, max_chars: int) -> dict[str, Any]:
     if client_token is not None and not isinstance(client_token, str):
         raise _error("clientToken must be a string", "INVALID_ARGUMENT")
     _check_unicode(client_token or "", "clientToken")
-    return {"text": text, "wanted": wanted, "languages": _languages(body, list(wanted)),
+    return {"text": text, "wanted": wanted, "languages": _languages(body, list(wanted), text),
             "spans": bool(body.get("spanAnnotations", False)),
             "store": not body.get("doNotStore", False), "article": article,
             "client_token": client_token}
@@ -161,15 +173,49 @@ def render(verdict: Verdict, parsed: dict[str, Any]) -> dict[str, Any]:
                             "score": {"value": round(value, 6), "type": "PROBABILITY"}}]
         scores[name] = {"spanScores": span_scores,
                         "summaryScore": {"value": round(value, 6), "type": "PROBABILITY"}}
-    out: dict[str, Any] = {"attributeScores": scores, "languages": parsed["languages"],
-                           "detectedLanguages": ["en"]}
+    detected = _detected(verdict.language)
+    out: dict[str, Any] = {"attributeScores": scores,
+                           "languages": parsed["languages"] or detected or ["en"],
+                           "detectedLanguages": detected}
     if parsed["client_token"] is not None:
         out["clientToken"] = parsed["client_token"]
     return out
 
 
+_SPEC = {"type": "object", "properties": {
+    "scoreType": {"type": "string", "enum": ["PROBABILITY"]},
+    "scoreThreshold": {"type": "number", "minimum": 0, "maximum": 1}}}
+#: The request body, for the OpenAPI schema (the handler parses it itself, in Perspective's
+#: dialect of errors).
+REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["comment", "requestedAttributes"],
+    "properties": {
+        "comment": {"type": "object", "required": ["text"], "properties": {
+            "text": {"type": "string", "minLength": 1},
+            "type": {"type": "string", "enum": ["PLAIN_TEXT"]}}},
+        "requestedAttributes": {
+            "type": "object", "minProperties": 1, "additionalProperties": _SPEC,
+            "propertyNames": {"enum": list(ATTRIBUTE_MAP)},
+            "description": "Attribute name -> options (any case; an _EXPERIMENTAL suffix is "
+                           "accepted)."},
+        "languages": {"type": "array", "items": {"type": "string"}},
+        "spanAnnotations": {"type": "boolean"},
+        "doNotStore": {"type": "boolean"},
+        "context": {"type": "object", "properties": {"entries": {
+            "type": "array", "items": {"type": "object",
+                                       "properties": {"text": {"type": "string"}}}}}},
+        "clientToken": {"type": "string"},
+    },
+    "example": {"comment": {"text": "You are an idiot."},
+                "requestedAttributes": {"TOXICITY": {}, "INSULT": {"scoreThreshold": 0.5}},
+                "spanAnnotations": True, "doNotStore": True},
+}
+
+
 @router.post("/v1alpha1/comments:analyze", tags=["perspective"],
-             summary="Perspective-compatible analyze")
+             summary="Perspective-compatible analyze",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": REQUEST_SCHEMA}}}})
 async def analyze(request: Request, principal: Submitter,
                   scorer: Scorer) -> JSONResponse:
     """Perspective's ``comments:analyze``: same request, same response, same errors."""

@@ -33,6 +33,7 @@ from civility.server.auth import (
     verify_csrf,
 )
 from civility.server.deps import get_db
+from civility.server.inputs import MAX_ID, in_id_range
 from civility.store import queries as q
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
 
@@ -146,7 +147,8 @@ def highlight(text: str, spans: Iterable[Any] = (), targets: Iterable[Any] = ())
 
 def attr_label(attribute: str) -> str:
     """``severe_toxicity`` -> ``Severe toxicity``."""
-    special = {"off_topic": "Off-topic", "sexually_explicit": "Sexually explicit"}
+    special = {"off_topic": "Off-topic", "sexually_explicit": "Sexually explicit",
+               "self_harm": "Self-harm"}
     return special.get(attribute, attribute.replace("_", " ").capitalize())
 
 
@@ -297,10 +299,12 @@ def parse_day(value: str | None) -> date | None:
 
 
 def parse_int(value: str | None) -> int | None:
+    """An integer the database can hold (|n| <= MAX_ID), else None (ignored, like junk)."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is None or abs(number) <= MAX_ID else None
 
 
 def _asset_version() -> str:
@@ -432,7 +436,7 @@ class QueueFilters:
             "article": self.article, "search": self.search, "order": self.order,
             "since": datetime.combine(self.since, time.min, UTC) if self.since else None,
             "until": (datetime.combine(self.until + timedelta(days=1), time.min, UTC)
-                      if self.until else None),
+                      if self.until and self.until < date.max else None),
         }
 
 
@@ -502,6 +506,8 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
         return RedirectResponse(with_params(safe_next(next), done=None, n=None, error=problem),
                                 status_code=303)
     try:
+        if not all(in_id_range(i) for i in ids):
+            raise q.NotFound("No such comment.")
         if len(ids) == 1:
             records = [q.record_decision(db, ids[0], action, actor=user.username,
                                          reason=reason[:500])]
@@ -527,7 +533,7 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
 
 @router.get("/comments/{comment_id}")
 def comment_page(request: Request, db: Db, user: User, comment_id: int) -> Response:
-    detail = q.comment_detail(db, comment_id)
+    detail = q.comment_detail(db, comment_id) if in_id_range(comment_id) else None
     if detail is None:
         return _not_found(request, db, user, "comment")
     return render(request, "comment.html", db, user, page_name="queue", c=detail)
@@ -544,7 +550,7 @@ def threads_page(request: Request, db: Db, user: User, page: str | None = None) 
 @router.get("/thread/{article_id}")
 def thread_page(request: Request, db: Db, user: User, article_id: int,
                 status: str | None = None) -> Response:
-    thread = q.thread(db, article_id)
+    thread = q.thread(db, article_id) if in_id_range(article_id) else None
     if thread is None:
         return _not_found(request, db, user, "article")
     shown = status if status in STATUSES else None
