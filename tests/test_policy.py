@@ -395,3 +395,33 @@ def test_group_rule_word_rule_and_nan_reasons_are_read_back():
 def test_reasons_that_name_no_rule_name_nothing():
     _, reasons = decide(default_policy(), {"toxicity": 0.1}, [], "fine")
     assert reason_drivers(reasons).attributes == () == reason_drivers(["held for review"]).phrases
+
+
+def test_policy_show_toml_keeps_the_comments_that_explain_the_policy(tmp_path):
+    from click.testing import CliRunner
+
+    from civility.cli import main
+
+    result = CliRunner().invoke(main, ["policy", "show", "--toml"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("# Civility's default policy for news comment sections.")
+    assert ("# Insults to politicians are opinion; only strong insults are held for a look.\n"
+            "[thresholds.insult]") in text
+    assert "# Protected characteristics: an attack is rejected.\n[[groups]]" in text
+    assert load_policy(_write(tmp_path, text)) == load_policy()
+
+
+def test_an_extending_policy_keeps_its_own_comments_and_the_defaults_elsewhere(tmp_path):
+    mine = _write(tmp_path, 'extends = "news"\nname = "strict"\n\n'
+                            "# Our readers asked for a cleaner section.\n"
+                            "[thresholds.insult]\nreview = 0.6\n\n"
+                            "# Local slang for crooks.\n[[words]]\nmatch = ['crookster']\n"
+                            "action = 'review'\n")
+    text = load_policy(mine).to_toml()
+    assert "# Our readers asked for a cleaner section.\n[thresholds.insult]\nreview = 0.6" in text
+    assert "only strong insults are held" not in text
+    assert "# General rudeness is common in political debate" in text  # from news
+    assert "# Local slang for crooks.\n[[words]]\nmatch = [\"crookster\"]" in text
+    assert text.count("[[words]]") == len(load_policy().word_rules) + 1
+    assert load_policy(_write(tmp_path, text, "shown.toml")) == load_policy(mine)
