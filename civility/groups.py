@@ -103,7 +103,8 @@ _PERSON_NOUNS = re.compile(
 # After "a/an/every/this ..." an adjective followed by a preposition, a pronoun or a relative
 # word is used as a noun: "an immigrant stole my job", "every immigrant in this town".
 _DETERMINER_BEFORE = re.compile(
-    r"(?:^|\s)(?:a|an|one|every|each|another|any|no|this|that|some|the only|the last)\s+$"
+    r"(?:^|\s)(?:a|an|one|every|each|another|any|no|this|that|some|the only|the last|"
+    r"the next|the first)\s+$"
 )
 _NOUN_USE_AFTER_DETERMINER = re.compile(
     r"\s+(?:in|on|at|from|with|without|of|for|by|to|into|near|like|who|whom|that|which|and|or|"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from civility.groups import Mention, find_mentions, group_categories, lookup
+from civility.groups import Mention, find_mentions, group_categories, lookup, self_reference
 from civility.normalize import normalize
 
 
@@ -190,3 +190,62 @@ def test_scanning_a_comment_is_fast() -> None:
         find_mentions(norm)
     per_call = (time.perf_counter() - t0) / n
     assert per_call < 1e-3  # ~40 µs measured; generous bound for a loaded CI machine
+
+
+# --------------------------------------------------------------------------- issue 10: more groups
+
+
+@pytest.mark.parametrize(
+    ("phrase", "group", "category"),
+    [
+        ("trans kids", "Transgender people", "gender"),
+        ("bi women", "Bisexual people", "sexual_orientation"),
+        ("straight people", "Heterosexual people", "sexual_orientation"),
+        ("people in wheelchairs", "Disabled people", "disability"),
+        ("foreigners", "Immigrants", "migrants"),
+        ("senior citizens", "Elderly people", "age"),
+        ("the old folks", "Elderly people", "age"),
+        ("schoolgirls and girls", "Women", "gender"),
+    ],
+)
+def test_under_protected_groups_are_found(phrase: str, group: str, category: str) -> None:
+    found = mentions(f"a column about {phrase} this week")
+    assert (found[-1].group, found[-1].category) == (group, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "group"),
+    [
+        ("an immigrant stole the election signs", "immigrant", "Immigrants"),
+        ("every refugee in the shelter was fed", "refugee", "Refugees"),
+        ("immigrant trash like him", "immigrant", "Immigrants"),
+        ("a jewish man was attacked", "jewish", "Jews"),
+        ("a gay like you", "gay", "Gay men"),
+        ("I will shoot the next immigrant I see", "immigrant", "Immigrants"),
+    ],
+)
+def test_singular_and_adjective_forms_can_name_people(text: str, word: str, group: str) -> None:
+    (m,) = [m for m in mentions(text) if m.text == word]
+    assert (m.group, m.kind) == (group, "people")
+
+
+def test_an_adjective_before_a_thing_stays_an_adjective() -> None:
+    assert [m.kind for m in mentions("an immigrant visa in the post")] == ["adjective"]
+    assert [m.kind for m in mentions("the gay agenda again")] == ["adjective"]
+
+
+def test_a_gendered_slur_names_women_only_when_a_woman_is_meant() -> None:
+    (m,) = mentions("she is a lazy bitch")
+    assert (m.group, m.slur) == ("Women", True)
+    assert mentions("you lazy bitch") == []
+    assert mentions("her landlord is a son of a bitch") == []
+    assert mentions("life's a bitch, she said") == []
+
+
+def test_a_speaker_can_name_their_own_group() -> None:
+    text = normalize("as a gay man I disagree, and we dykes do too").text
+    assert self_reference(text, text.index("gay"))
+    assert self_reference(text, text.index("dykes"))
+    assert not self_reference(text, text.index("disagree"))
+    other = normalize("the gay man next door").text
+    assert not self_reference(other, other.index("gay"))

@@ -85,3 +85,95 @@ def test_the_targeted_groups_on_the_example_page_are_named(page_verdicts):
         if label["expect"] == "flag" and label["targets"]:
             named = {t.group for t in page_verdicts[label["comment"]].targets}
             assert set(label["targets"]) <= named, (label["comment"], named)
+
+
+# --- issue 10: groups, composition, newsroom threats, contexts, actors -------------------------
+
+
+def test_a_threat_to_all_women_is_an_identity_attack_on_women(moderator):
+    (verdict,) = moderator.moderate(["Every woman on that council deserves to be shot."])
+    assert verdict.attributes["identity_attack"] >= 0.8
+    assert "Women" in {t.group for t in verdict.targets}
+    assert verdict.decision == "reject"
+
+
+def test_a_gendered_slur_aimed_at_a_woman_attacks_women(moderator):
+    (verdict,) = moderator.moderate(["She's a brainless bitch and should resign tomorrow."])
+    assert verdict.attributes["identity_attack"] >= 0.5
+    assert "Women" in {t.group for t in verdict.targets}
+
+
+@pytest.mark.parametrize("text", [
+    "Immigrant parasites like him have no business on our school board.",
+    "Old people make me sick, hogging the seats on every bus.",
+    "Disabled kids are a waste of oxygen and money.",
+])
+def test_attacks_on_under_protected_groups_are_not_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision != "publish", verdict.attributes
+    assert verdict.targets
+
+
+@pytest.mark.parametrize("text", [
+    "An immigrant from Georgia opened the new bakery on the high street.",
+    "Older residents queued for an hour outside the clinic.",
+    "Two disabled athletes carried the torch through the town.",
+    "The trans swimmer finished third in the regional final.",
+])
+def test_a_neutral_mention_of_a_group_is_published_without_targets(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+    assert verdict.targets == ()
+    assert verdict.attributes["identity_attack"] < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "We know where you live. Say hello to your daughter for us.",
+    "It would be a shame if something happened to your kids, reporter.",
+    "I hope the author of this rubbish gets hit by a bus.",
+    "Somebody should burn that paper's offices down with everyone inside.",
+    "Turn Yerevan into a car park and be done with it.",
+    "Whoever finally shoots that mayor deserves a medal.",
+    "kys you pathetic hack",
+])
+def test_newsroom_threats_are_held_with_a_threat_score(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["threat"] >= 0.5, verdict.attributes
+    assert verdict.decision != "publish"
+
+
+@pytest.mark.parametrize("text", [
+    "I could kill for a decent coffee in this town.",
+    "Shelling killed twelve civilians in the east on Tuesday, officials said.",
+    "The striker absolutely murdered that penalty.",
+    "Police say the suspect threatened to burn down the building.",
+])
+def test_violent_idioms_and_news_reports_are_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+
+
+@pytest.mark.parametrize("text", [
+    "I don't hate Muslims, I hate bad policy.",
+    'Writing "refugees are vermin" under a story about drowned children is vile.',
+    "The councillor was filmed calling refugees animals and should resign.",
+    "Trans people deserve the same respect as everyone else.",
+    "Violence against women has to stop.",
+    "As a queer woman I thought the coverage was fair.",
+])
+def test_counter_speech_denials_support_and_in_group_speech_are_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+
+
+def test_a_hedged_denial_is_not_taken_at_its_word(moderator):
+    (verdict,) = moderator.moderate(
+        ["I don't hate Muslims, I just want every one of them deported."])
+    assert verdict.decision != "publish"
+
+
+def test_the_attacker_is_not_named_as_the_attacked_group(moderator):
+    (verdict,) = moderator.moderate(["russia should missile azerbaijan"])
+    named = {t.group for t in verdict.targets}
+    assert "Russians" not in named
+    assert verdict.decision != "publish"

@@ -3,10 +3,13 @@
 from civility.score import (
     article_stems,
     combine,
+    compose,
     lexical_overlap,
+    model_damping,
     noisy_or,
     off_topic_probability,
 )
+from civility.signals import Evidence, Mitigation
 from civility.types import ATTRIBUTES
 
 QUIET_MODEL = dict.fromkeys(ATTRIBUTES[:8], 0.02)
@@ -71,3 +74,57 @@ def test_a_comment_with_nothing_in_common_is_off_topic():
 
 def test_naming_a_group_the_article_names_keeps_a_comment_on_topic():
     assert off_topic_probability(overlap=0.0, similarity=0.1, shared_group=True) < 0.5
+
+
+# --- mitigating contexts and composition (issue 10) ------------------------------------------
+
+
+def _evidence(attribute, prob, mitigated=""):
+    return Evidence(attribute, prob, 0, 4, "text", "rule", mitigated)
+
+
+def _cue(kind="negation"):
+    return Mitigation(kind, 0, 4, "text")
+
+
+def test_the_model_is_trusted_less_when_all_hostile_evidence_is_mitigated():
+    damping = model_damping([_evidence("dehumanization", 0.25, "counter-speech")], [])
+    model = {**QUIET_MODEL, "identity_attack": 0.95, "toxicity": 0.97}
+    scores = combine(model, [("dehumanization", 0.25)], damping=damping)
+    assert scores["identity_attack"] < 0.5
+    assert scores["toxicity"] < 0.85
+
+
+def test_unmitigated_hostile_evidence_turns_damping_off():
+    found = [_evidence("identity_attack", 0.2, "negation"), _evidence("threat", 0.9)]
+    assert model_damping(found, [_cue()]) == {}
+
+
+def test_a_cue_alone_removes_at_most_a_bounded_amount():
+    damping = model_damping([], [_cue("support")])
+    sure = combine({**QUIET_MODEL, "identity_attack": 0.95}, [], damping=damping)
+    unsure = combine({**QUIET_MODEL, "identity_attack": 0.6}, [], damping=damping)
+    assert sure["identity_attack"] >= 0.6  # a cue cannot launder what the model is sure of
+    assert unsure["identity_attack"] <= 0.3
+
+
+def test_damping_never_weakens_rule_evidence():
+    damping = model_damping([], [_cue()])
+    assert combine(QUIET_MODEL, [("threat", 0.9)], damping=damping)["threat"] >= 0.9
+
+
+def test_no_context_no_damping():
+    assert model_damping([], []) == {}
+
+
+def test_a_threat_aimed_at_a_people_is_an_identity_attack():
+    scores = combine(QUIET_MODEL, [("threat", 0.95)])
+    assert scores["identity_attack"] < 0.1
+    composed = compose(scores, aimed_at_people=True)
+    assert composed["identity_attack"] >= 0.85
+    assert composed["toxicity"] >= composed["identity_attack"]
+
+
+def test_a_threat_against_a_state_stays_a_threat_only():
+    scores = combine(QUIET_MODEL, [("threat", 0.95)])
+    assert compose(scores, aimed_at_people=False) == scores

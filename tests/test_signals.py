@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from civility.normalize import normalize
-from civility.signals import Evidence, detect
+from civility.signals import Evidence, detect, mitigations
 from civility.types import ATTRIBUTES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "news-page-with-comments.txt"
@@ -247,3 +247,123 @@ def test_shouting_in_capitals_is_not_spam() -> None:
 def test_numbers_in_news_text_are_not_phone_numbers() -> None:
     text = "Trade turnover in 2024 amounted to 4.8 billion dollars; 1,300 kilometers; 800 to 900."
     assert "spam" not in _attrs(text, floor=0.0)
+
+
+# --- threats a newsroom fears (issue 10) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "We know where you live, and where your daughter goes to school.",
+    "Would be a pity if anything happened to your kids, columnist.",
+    "Keep printing these lies and watch your back.",
+    "I hope the editor gets hit by a bus on his way home.",
+    "I pray this reporter drops dead before the next issue.",
+    "The world would be better off if every one of you were dead.",
+    "Someone should torch that synagogue.",
+    "Burn their offices to the ground, every last one.",
+    "Flatten Baku and be done with it.",
+    "Turn their capital into a sea of glass.",
+    "Whoever finally takes out the minister deserves a statue.",
+    "I'd stand a round for the guy who shoots that judge.",
+    "kys, hack",
+    "Just go hang yourself, nobody reads you anyway.",
+    "Do us all a favour and jump off a bridge.",
+])
+def test_veiled_threats_wishes_of_harm_arson_praise_of_killers_and_suicide_baiting_are_threats(
+        text: str) -> None:
+    assert "threat" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I could murder a curry after that debate.",
+    "The mayor absolutely killed it in the debate last night.",
+    "Shelling killed nine civilians near the border, the ministry said.",
+    "The old mosque burned down in a fire in 1998.",
+    "Watch your back on the icy pavement near the station.",
+    "I hope the bill dies in committee.",
+    "Whoever kills this tax plan deserves a medal.",
+    "The army should not bomb cities, full stop.",
+    "Our kids go to the same school as the councillor's kids.",
+    "His second novel bombed, and the third one is no better.",
+])
+def test_idioms_and_news_reports_of_violence_raise_no_threat(text: str) -> None:
+    assert "threat" not in _attrs(text, floor=0.3)
+
+
+# --- identity attacks by composition (issue 10) ------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Foreigners make me sick, every one of them.",
+    "I honestly can't stand gay people.",
+    "Migrant scum everywhere you look in this town.",
+    "She is a lazy slut who slept her way onto the council.",
+    "Women are too emotional to run a ministry.",
+    "Disabled kids are a waste of oxygen.",
+])
+def test_disgust_hatred_and_slurs_aimed_at_a_group_are_identity_attacks(text: str) -> None:
+    assert "identity_attack" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I can't stand the Turkish government.",
+    "I hate French fries with mayonnaise.",
+    "You bitch, you blocked my comment again.",
+    "Her landlord is a real son of a bitch.",
+    "Foreigners make up a third of the nurses in the region.",
+])
+def test_hostility_to_institutions_things_or_one_person_is_not_an_identity_attack(text: str
+                                                                                 ) -> None:
+    assert "identity_attack" not in _attrs(text, floor=0.3)
+
+
+# --- not hate, though it looks like it (issue 10) -----------------------------------------------
+
+
+def _hostile(text: str) -> list[Evidence]:
+    return [e for e in _ev(text)
+            if e.attribute in ("identity_attack", "threat", "dehumanization")]
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("Nobody should shoot them, whatever they did.", "negation"),
+    ("Not all Muslims are terrorists, and you know it.", "negation"),
+    ('Writing "refugees are vermin" under a story about drowned children is vile.',
+     "counter-speech"),
+    ("The councillor was filmed calling refugees animals and should resign.", "counter-speech"),
+    ('Police said the men chanted "gas the jews" outside the synagogue.', "report"),
+    ("we dykes have marched in this town since 1979", "in-group"),
+])
+def test_hostile_words_in_a_mitigating_context_are_weakened_and_marked(text: str, context: str
+                                                                      ) -> None:
+    found = _hostile(text)
+    assert found, text
+    assert all(e.mitigated == context and e.prob < 0.5 for e in found), found
+
+
+@pytest.mark.parametrize("text", [
+    'My uncle always said "immigrants are rats" and he is right.',
+    "I'm not racist, but refugees are rats.",
+    "Nobody asked, but they should all be shot.",
+])
+def test_agreement_and_hedges_do_not_mitigate(text: str) -> None:
+    assert any(not e.mitigated and e.prob >= 0.5 for e in _hostile(text)), _ev(text)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("I don't hate Kurds, I hate the violence.", "negation"),
+    ("Trans people deserve dignity like anyone else.", "support"),
+    ("Violence against Roma has to stop.", "support"),
+    ("Proud to stand with our Jewish neighbours tonight.", "support"),
+    ('Saying "go back where you came from" is plain racism.', "counter-speech"),
+    ("As a deaf woman I found the coverage fair.", "in-group"),
+])
+def test_mitigating_contexts_are_listed_with_their_kind(text: str, kind: str) -> None:
+    found = mitigations(normalize(text))
+    assert kind in {m.kind for m in found}
+    assert all(text[m.start:m.end] == m.text for m in found)
+
+
+def test_a_denial_or_praise_that_turns_into_a_hedge_is_no_mitigation() -> None:
+    assert mitigations(normalize("I don't hate Kurds, I just want them gone.")) == []
+    assert mitigations(normalize("He is a decent Muslim, unlike the rest.")) == []

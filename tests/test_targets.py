@@ -145,3 +145,49 @@ def test_obfuscated_mentions_are_targets_with_original_offsets() -> None:
     norm = normalize(text)
     (t,) = find_targets(norm, find_mentions(norm), ATTACK, evidence(text))
     assert text[t.start:t.end] == t.mention
+
+
+# --------------------------------------------------------------------------- actors (issue 10)
+
+THREAT = {**CALM, "threat": 0.9}
+
+
+def test_the_actor_of_a_strike_is_not_its_target() -> None:
+    assert targets("russia should missile azerbaijan", ATTACK) == ["Azerbaijanis"]
+    assert targets("the russians should nuke the ukrainians", ATTACK) == ["Ukrainians"]
+    assert targets("time for turkey's army to crush the kurds", ATTACK,
+                   spans=[(25, 30)]) == ["Kurds"]
+
+
+def test_the_actor_named_in_a_passive_is_not_the_target() -> None:
+    text = "azerbaijan should be wiped off the map by russia"
+    assert targets(text, ATTACK, spans=[(21, 26)]) == ["Azerbaijanis"]
+
+
+def test_coordinated_actors_are_all_actors() -> None:
+    assert targets("russia and iran should bomb azerbaijan", ATTACK,
+                   spans=[(23, 27)]) == ["Azerbaijanis"]
+
+
+def test_a_group_said_to_threaten_us_is_still_the_target() -> None:
+    # No other named party: portraying a people as killers is the attack.
+    assert targets("muslims will kill us all", THREAT) == ["Muslims"]
+
+
+# --------------------------------------------------------------------------- new forms (issue 10)
+
+
+def test_a_singular_group_noun_can_be_threatened() -> None:
+    assert targets("I will shoot the next immigrant I see", THREAT, spans=[(7, 12)]) == [
+        "Immigrants"]
+
+
+def test_a_gendered_slur_about_a_woman_targets_women() -> None:
+    assert targets("she is a lazy bitch", CALM) == ["Women"]
+    assert targets("you lazy bitch", ATTACK) == []
+
+
+def test_a_speaker_naming_their_own_group_is_no_target() -> None:
+    assert targets("we dykes have marched in this town since 1979", CALM) == []
+    assert targets("as a gay man I find gays who vote that way disgusting", ATTACK,
+                   spans=[(45, 55)]) == ["Gay men"]
