@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from civility.server.auth import Principal
 from civility.server.deps import DB, Moderating, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
+from civility.server.inputs import MAX_OFFSET, BodyId, PathId, UtcDateTime, utc_datetime
 from civility.store import queries as q
 from civility.types import ATTRIBUTES, Comment, Verdict, invalid_unicode
 
@@ -52,7 +53,7 @@ class CommentIn(BaseModel):
                                              "no-op that returns the stored result.")
     text: _Text = Field(min_length=1)
     author: _Text | None = Field(None, max_length=255)
-    created_at: datetime | None = None
+    created_at: UtcDateTime | None = None
 
 
 class SubmitRequest(BaseModel):
@@ -67,7 +68,7 @@ class SubmitRequest(BaseModel):
     id: _Id | None = None
     text: _Text | None = Field(None, min_length=1)
     author: _Text | None = Field(None, max_length=255)
-    created_at: datetime | None = None
+    created_at: UtcDateTime | None = None
     article_id: _Id | None = None
     article: ArticleIn | None = None
 
@@ -92,7 +93,7 @@ class DecisionIn(BaseModel):
 
 
 class BulkDecisionIn(DecisionIn):
-    ids: list[int] = Field(min_length=1, max_length=1000,
+    ids: list[BodyId] = Field(min_length=1, max_length=1000,
                            description="Internal comment ids (``internal_id``).")
 
 
@@ -223,7 +224,7 @@ def _by_id_or_404(db: Session, principal: Principal, comment_id: int) -> q.Comme
 
 @router.get("/comments/by-id/{comment_id}", tags=["comments"],
             summary="Get a comment by internal id")
-def get_comment_by_id(comment_id: int, db: DB,
+def get_comment_by_id(comment_id: PathId, db: DB,
                       principal: Reader) -> dict[str, Any]:
     return _by_id_or_404(db, principal, comment_id).to_dict()
 
@@ -242,7 +243,10 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as err:
         raise ApiError(400, f"{name}: not an ISO 8601 date or time: {value!r}") from err
-    return parsed
+    try:
+        return utc_datetime(parsed)
+    except ValueError as err:
+        raise ApiError(400, f"{name}: {err}") from err
 
 
 @router.get("/queue", tags=["queue"], summary="List the review queue")
@@ -258,7 +262,7 @@ def review_queue(
     until: str | None = Query(None, description="ISO date/time (exclusive)"),
     search: str | None = Query(None, alias="q", max_length=200),
     order: Literal["newest", "oldest", "score"] = "newest",
-    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000),
+    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """Held comments (or any ``status``) matching every filter, newest first, paginated."""
     if attribute is not None and attribute not in ATTRIBUTES:
@@ -291,7 +295,7 @@ def _decide(request: Request, db: Session, principal: Principal, detail: q.Comme
 
 @router.post("/comments/by-id/{comment_id}/decision", tags=["queue"],
              summary="Record a moderator decision (internal id)")
-def decide_by_id(comment_id: int, body: DecisionIn, request: Request,
+def decide_by_id(comment_id: PathId, body: DecisionIn, request: Request,
                  db: DB,
                  principal: Moderating) -> dict[str, Any]:
     return _decide(request, db, principal, _by_id_or_404(db, principal, comment_id), body)
@@ -308,10 +312,11 @@ def decide(external_id: str, body: DecisionIn, request: Request, db: DB,
 @router.post("/decisions", tags=["queue"], summary="Record one decision on many comments")
 def decide_many(body: BulkDecisionIn, request: Request, db: DB,
                 principal: Moderating) -> dict[str, Any]:
-    for cid in body.ids:
-        _by_id_or_404(db, principal, cid)
-    records = q.record_decisions(db, body.ids, body.action, actor=principal.name,
-                                 reason=body.reason)
+    try:
+        records = q.record_decisions(db, body.ids, body.action, actor=principal.name,
+                                     reason=body.reason, site_id=principal.site_id)
+    except q.NotFound as err:  # missing, or another site's: nothing was decided
+        raise ApiError(404, str(err)) from err
     request.app.state.webhooks.notify()
     request.app.state.metrics.decisions.labels("human", body.action).inc(len(records))
     return {"decisions": [{"id": r.id, "comment_id": r.comment_id, "action": r.action,
@@ -345,7 +350,7 @@ def put_article(external_id: str, body: ArticleUpsert, db: DB,
 @router.get("/articles", tags=["articles"], summary="List articles with comment counts")
 def list_articles(db: DB,
                   principal: Reader,
-                  limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
+                  limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)
                   ) -> dict[str, Any]:
     return {"items": [{"id": a.external_id, "internal_id": a.article_id, "title": a.title,
                        "comments": a.comments, "held": a.held, "rejected": a.rejected,
@@ -393,7 +398,7 @@ def stats(db: DB, principal: Reader,
 def audit(db: DB, principal: Reader,
           actor: str | None = Query(None, max_length=255),
           action: str | None = Query(None, max_length=64),
-          limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)
+          limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
           ) -> dict[str, Any]:
     """Entries about the key's site (a moderator session sees every entry)."""
     page = q.audit_log(db, limit=limit, offset=offset, actor=actor, action=action,

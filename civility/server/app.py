@@ -146,9 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def root() -> Response:
             return RedirectResponse("/docs", status_code=307)
 
-    # Outermost first: body limit before anything reads, metrics around everything.
+    # Outermost first: size, NUL and depth checks before anything reads; metrics around all.
     app.add_middleware(auth.CsrfCookieMiddleware, secure=settings.cookie_secure)
-    app.add_middleware(errors.BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(errors.RequestGuardMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(auth.TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     return app

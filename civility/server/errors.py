@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -82,8 +83,9 @@ def validation_message(err: RequestValidationError) -> str:
         where = _location(tuple(e.get("loc", ())))
         if e.get("type") == "missing":
             problems.append(f"{where}: field required")
-        else:
-            problems.append(f"{where}: {e.get('msg', 'invalid')}")
+        else:  # a validator's own ValueError message, without pydantic's prefix
+            message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+            problems.append(f"{where}: {message}")
     return "; ".join(problems) or "invalid request"
 
 
@@ -122,18 +124,67 @@ def install(app: FastAPI) -> None:
         return error_response(request.url.path, 500, "internal error (logged on the server)")
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over ``limit`` bytes with 413 before any handler parses them."""
+#: Deeper JSON than any request of ours needs (Perspective's is 4 levels); deeper bodies are
+#: refused before parsing, as Python's parser would raise RecursionError on them.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+#: ``\u0000`` in a JSON string (an escaped backslash followed by ``u0000`` is text, not NUL).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` nests arrays/objects more than ``limit`` deep (brackets in strings
+    don't count). Linear time, and no work at all for the usual body with few brackets."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for m in _JSON_BRACKETS.finditer(_JSON_STRING.sub(b'""', body)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def nul_in_body(body: bytes, content_type: str) -> bool:
+    """A NUL character in a JSON or form body, raw or escaped."""
+    if content_type.startswith("multipart/form-data"):
+        return False  # file parts are binary; no endpoint takes text from multipart
+    if b"\x00" in body:
+        return True
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in body
+    return _JSON_NUL.search(body) is not None
+
+
+class RequestGuardMiddleware:
+    """Refuse, before any handler parses it, what no handler could use:
+
+    * bodies over ``limit`` bytes (413);
+    * NUL characters (U+0000) anywhere: path, query string or body (400). PostgreSQL text
+      cannot hold them, so they are refused on every backend alike rather than stored on one;
+    * JSON nested deeper than :data:`MAX_JSON_DEPTH` (400).
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        query = scope.get("query_string", b"")
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            where = "path" if "\x00" in scope.get("path", "") else "query string"
+            await self._reject(scope, send, 400, _nul_message(where))
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None:
             try:
                 too_big = int(declared) > self.limit
@@ -159,6 +210,14 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if nul_in_body(body, content_type):
+            await self._reject(scope, send, 400, _nul_message("request body"))
+            return
+        if not content_type.startswith(_FORM_TYPES) and json_too_deep(body):
+            await self._reject(scope, send, 400, f"request body is nested more than "
+                                                 f"{MAX_JSON_DEPTH} levels deep")
+            return
         sent = False
 
         async def replay() -> Message:
@@ -176,6 +235,11 @@ class BodyLimitMiddleware:
     async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
         response = error_response(scope.get("path", ""), status, message)
         await response(scope, _noop_receive, send)
+
+
+def _nul_message(where: str) -> str:
+    return (f"the {where} contains a NUL character (U+0000), which is not accepted "
+            f"in any field")
 
 
 async def _noop_receive() -> Message:
