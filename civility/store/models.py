@@ -174,7 +174,9 @@ class Decision(Base):
 
 
 class AuditLog(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+    """Append-only: database triggers refuse UPDATE, DELETE, REPLACE (SQLite) and TRUNCATE
+    (PostgreSQL); a hash chain (:mod:`civility.store.chain`) shows any change made around them.
+    """
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -186,6 +188,13 @@ class AuditLog(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The site the entry is about (None: moderator accounts, which span sites).
     site_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    #: The previous entry's hash (``chain.GENESIS`` for the first) and this entry's.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+#: The ``meta`` row audit appenders lock, so two transactions never chain onto the same entry.
+AUDIT_CHAIN_LOCK = "audit_chain_lock"
 
 
 class ModeratorRow(Base):

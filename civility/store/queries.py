@@ -16,10 +16,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civility.store.chain import GENESIS, ChainEntry, ChainReport, entry_hash
+from civility.store.chain import verify as verify_chain
 from civility.store.models import (
+    AUDIT_CHAIN_LOCK,
     Article,
     AttributeScore,
     AuditLog,
@@ -582,10 +586,14 @@ def record_decision(db: Session, comment_id: int, action: str, *, actor: str, re
 
 
 def record_decisions(db: Session, comment_ids: Iterable[int], action: str, *, actor: str,
-                     reason: str = "") -> list[DecisionRecord]:
-    """The same decision on many comments, all or nothing."""
+                     reason: str = "", site_id: int | None = None) -> list[DecisionRecord]:
+    """The same decision on many comments, all or nothing; with ``site_id``, a comment of
+    another site counts as missing. One query finds them all, however many ids are sent."""
     ids = list(dict.fromkeys(comment_ids))
-    comments = {c.id: c for c in db.scalars(select(CommentRow).where(CommentRow.id.in_(ids)))}
+    found = select(CommentRow).where(CommentRow.id.in_(ids))
+    if site_id is not None:
+        found = found.where(CommentRow.site_id == site_id)
+    comments = {c.id: c for c in db.scalars(found)}
     missing = [i for i in ids if i not in comments]
     if missing:
         raise NotFound(f"no comment with id {missing[0]}")
@@ -608,10 +616,26 @@ def audit(db: Session, actor: str, action: str, subject_type: str = "", subject_
     """Append to the audit log in the caller's transaction (the caller commits).
 
     ``site_id`` is the site the entry is about, so a site's API key can read its own entries
-    and nobody else's; entries about moderator accounts have none.
+    and nobody else's; entries about moderator accounts have none. The entry is chained to
+    the latest one (:mod:`civility.store.chain`); appenders first lock one ``meta`` row, so
+    concurrent transactions queue there instead of chaining onto the same entry.
     """
-    db.add(AuditLog(at=datetime.now(UTC), actor=actor, action=action, subject_type=subject_type,
-                    subject_id=str(subject_id), details=details or {}, site_id=site_id))
+    db.execute(sql_text("UPDATE meta SET value = value WHERE key = :k"), {"k": AUDIT_CHAIN_LOCK})
+    prev = db.scalar(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)) or GENESIS
+    at, subject_id, details = datetime.now(UTC), str(subject_id), details or {}
+    db.add(AuditLog(at=at, actor=actor, action=action, subject_type=subject_type,
+                    subject_id=subject_id, details=details, site_id=site_id, prev_hash=prev,
+                    hash=entry_hash(prev, at, actor, action, subject_type, subject_id, details,
+                                    site_id)))
+    db.flush()  # the next entry in this transaction chains onto this one
+
+
+def verify_audit_log(db: Session, anchor: str | None = None) -> ChainReport:
+    """Walk the audit log's hash chain (streamed in id order); the first broken entry, if any."""
+    rows = db.scalars(select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=1000))
+    return verify_chain((ChainEntry(r.id, r.at, r.actor, r.action, r.subject_type, r.subject_id,
+                                    r.details or {}, r.site_id, r.prev_hash, r.hash)
+                         for r in rows), anchor)
 
 
 def audit_log(db: Session, *, limit: int = 100, offset: int = 0, actor: str | None = None,
