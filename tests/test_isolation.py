@@ -370,3 +370,26 @@ def test_two_webhook_workers_on_one_database_send_each_delivery_once(db_url) -> 
     finally:
         receiver.close()
         store.close()
+
+
+def test_moderators_find_a_comment_that_could_not_be_scored_and_see_why(make_app) -> None:
+    app = make_app(rescore_pending=False)
+    store: Store = app.state.store
+    with store.writing() as db:
+        acc.create_moderator(db, "mod", "a long enough password")
+        cid = q.accept_comments(db, 1, [q.NewComment("c1", "hello")])[0].id
+        q.record_scoring_errors(db, [(cid, "TypeError: the tokenizer refused it")])
+        q.give_up_pending(db, stale_before=datetime.now(UTC) + timedelta(seconds=1),
+                          max_attempts=1)
+    with TestClient(app, follow_redirects=False) as client:
+        page = client.get("/login")
+        token = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        r = client.post("/login", data={"username": "mod", "password": "a long enough password",
+                                        "csrf_token": token, "next": "/queue"})
+        assert r.status_code == 303, r.text
+        queue = client.get("/queue?status=failed").text
+        assert f'id="c-{cid}"' in queue and "Not scored" in queue
+        detail = client.get(f"/comments/{cid}").text
+        assert "The model could not score this comment: TypeError: the tokenizer refused it" \
+            in detail
+        assert "Could not be scored" in client.get("/dashboard").text
