@@ -425,3 +425,57 @@ def test_an_extending_policy_keeps_its_own_comments_and_the_defaults_elsewhere(t
     assert "# Local slang for crooks.\n[[words]]\nmatch = [\"crookster\"]" in text
     assert text.count("[[words]]") == len(load_policy().word_rules) + 1
     assert load_policy(_write(tmp_path, text, "shown.toml")) == load_policy(mine)
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def test_the_news_policy_holds_a_language_the_model_does_not_read_with_that_reason():
+    action, reasons = decide(default_policy(), {"toxicity": 0.1}, [], "x", "ru")
+    assert (action, reasons) == (
+        "review", ("language 'ru' is not covered by the model; held for a person who reads it",))
+
+
+@pytest.mark.parametrize("language", ["en", "EN", "und", ""])
+def test_covered_and_undetermined_languages_are_never_held_for_their_language(language):
+    assert decide(default_policy(), {"toxicity": 0.1}, [], "x", language)[0] == "publish"
+
+
+def test_the_language_reason_does_not_hide_a_rejection():
+    action, reasons = decide(default_policy(), {"threat": 0.95}, [], "x", "de")
+    assert action == "reject" and reasons[0].startswith("threat 0.95")
+    assert reasons[-1].startswith("language 'de'")
+
+
+def test_a_policy_can_cover_more_languages_reject_others_or_turn_the_rule_off(tmp_path):
+    wider = load_policy(_write(tmp_path, 'extends = "news"\n[languages]\ncovered = ["en", "De"]\n'))
+    assert wider.language_rule is not None and wider.language_rule.action == "review"
+    assert decide(wider, {}, [], "x", "de")[0] == "publish"
+    assert decide(wider, {}, [], "x", "fr")[0] == "review"
+    strict = load_policy(_write(tmp_path, 'extends = "news"\n[languages]\naction = "reject"\n',
+                                "strict.toml"))
+    action, reasons = decide(strict, {}, [], "x", "fr")
+    assert action == "reject" and "not covered" in reasons[0]
+    off = load_policy(_write(tmp_path, 'extends = "news"\n[languages]\naction = "publish"\n',
+                             "off.toml"))
+    assert off.language_rule is None and decide(off, {}, [], "x", "fr")[0] == "publish"
+    assert load_policy(_write(tmp_path, strict.to_toml(), "again.toml")) == strict
+
+
+@pytest.mark.parametrize("table", ['[languages]\naction = "hold"\n',
+                                   '[languages]\ncovered = "en"\nspeak = ["ru"]\n',
+                                   '[languages]\ncovered = [1]\naction = "review"\n'])
+def test_a_bad_languages_table_is_refused_with_the_key_named(tmp_path, table):
+    with pytest.raises(PolicyError, match="languages"):
+        load_policy(_write(tmp_path, table))
+
+
+# --------------------------------------------------------------------------- self-harm
+
+
+def test_self_harm_is_held_with_a_note_to_answer_with_care_and_never_rejected_alone():
+    for score in (0.5, 0.8, 1.0):
+        action, reasons = decide(default_policy(), {"self_harm": score}, [], "x")
+        assert action == "review"
+        assert "answer with care" in reasons[0]
+    assert reason_drivers(reasons).attributes == ("self_harm",)

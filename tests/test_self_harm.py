@@ -1,0 +1,83 @@
+"""Talk of suicide and self-harm: urging it on someone is rejected like a threat; a reader's own
+disclosure reaches a person who can answer with care, never a silent rejection; news reports
+and idioms are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from civility import Moderator
+from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES
+
+
+@pytest.fixture(scope="module")
+def moderator() -> Moderator:
+    return Moderator()
+
+
+def _care(reasons: tuple[str, ...]) -> bool:
+    return any(r.startswith("self harm") and "answer with care" in r for r in reasons)
+
+
+def test_self_harm_is_an_attribute_of_every_verdict_but_not_a_model_head(moderator) -> None:
+    assert "self_harm" in ATTRIBUTES and "self_harm" not in MODEL_ATTRIBUTES
+    (verdict,) = moderator.moderate(["A thoughtful piece, thank you."])
+    assert verdict.attributes["self_harm"] == 0.0
+    assert "self_harm" in verdict.to_dict()["attributes"]
+
+
+@pytest.mark.parametrize("text", [
+    "kys",
+    "Go kill yourself, nobody asked for your opinion.",
+    "You should just end it.",
+    "Nobody would miss you.",
+    "Do us all a favour and jump off a bridge.",
+    "Why don't you just drop dead?",
+    "The world would be better off without you.",
+    "Убей себя, умник.",
+    "Git kendini öldür.",
+    "Va te pendre.",
+])
+def test_urging_someone_to_harm_themselves_is_rejected(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] >= 0.5
+    assert verdict.attributes["threat"] >= 0.8
+    assert verdict.decision == "reject"
+    assert any(s.attribute == "self_harm" for s in verdict.spans)
+
+
+@pytest.mark.parametrize("text", [
+    "I've been thinking about ending it.",
+    "I want to kill myself.",
+    "Some days I wish I was dead.",
+    "I've been cutting myself again and I don't know who to tell.",
+    "Honestly I don't see the point in living anymore.",
+    "Everyone would be better off without me.",
+    "I'm suicidal and this news made it worse.",
+])
+def test_a_readers_own_disclosure_is_held_with_care_and_never_rejected(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] >= 0.5
+    assert verdict.decision == "review"
+    assert _care(verdict.reasons)
+
+
+def test_a_disclosure_in_another_language_is_held_with_care_too(moderator) -> None:
+    (verdict,) = moderator.moderate(["Ich will sterben, niemand hört mir zu."])
+    assert verdict.decision == "review" and verdict.language == "de"
+    assert _care(verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Suicide rates among veterans rose again last year, the report says.",
+    "My uncle took his own life in 2019; please talk to someone if you are struggling.",
+    "I could kill for a coffee after reading this.",
+    "The minister should just end it and resign.",
+    "I'm going to end it here, thanks for the discussion.",
+    "I will end this debate now, we clearly disagree.",
+    "You will shoot yourself in the foot with that vote.",
+])
+def test_reports_and_idioms_are_not_self_harm(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] < 0.5
+    assert not _care(verdict.reasons)
