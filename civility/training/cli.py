@@ -244,6 +244,8 @@ def evaluate_cmd(
       civility evaluate --only functional                  # no datasets needed
       civility evaluate --only hatexplain --only olid --limit 500
     """
+    import sklearn  # noqa: F401  # the 'train' extra: say so now, not after scoring a dataset
+
     from civility.training.evaluate import check_names, evaluate, print_results
 
     try:
