@@ -125,6 +125,7 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         decision=d.get("decision", "publish"),
         reasons=tuple(str(r) for r in d.get("reasons") or ()),
         model_version=str(d.get("model_version") or ""),
+        language=str(d.get("language") or ""),
     )
 
 

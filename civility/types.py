@@ -66,6 +66,32 @@ def invalid_unicode(text: str) -> str | None:
     return None
 
 
+def invalid_unicode_in(value: Any, where: str = "") -> str | None:
+    """The first string in parsed JSON (keys too) that is not valid Unicode, as ``"<path>
+    <why>"`` (``comment.text has a lone ...``, ``input[1] has ...``), or None.
+
+    For endpoints that read a JSON body by hand: one walk finds the bad text wherever it is,
+    before any message could echo it back (a response cannot encode it either).
+    """
+    if isinstance(value, str):
+        problem = invalid_unicode(value)
+        return f"{where or 'the body'} {problem}" if problem else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = invalid_unicode(str(key))
+            if problem:
+                return f"a key in {where or 'the body'} {problem}"
+            found = invalid_unicode_in(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = invalid_unicode_in(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Comment:
     """One reader comment as it arrived."""

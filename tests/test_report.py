@@ -239,6 +239,8 @@ def test_verdict_from_dict_inverts_to_dict_with_and_without_text():
                 (Span(0, 4, "threat", "nuke", 0.9),), "reject", ("threat 0.90",), "m@1")
     assert verdict_from_dict(v.to_dict(include_text=True)) == v
     assert verdict_from_dict(v.to_dict()).text == ""
+    with_language = replace(v, language="az")
+    assert verdict_from_dict(with_language.to_dict(include_text=True)) == with_language
 
 
 def test_scored_lines_carry_articles_and_timestamps_and_bad_lines_are_reported():

@@ -3,6 +3,7 @@ decisions, the append-only audit log, queue filters, dashboard aggregates and ac
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -159,6 +160,16 @@ def test_a_verdict_is_stored_with_scores_targets_spans_and_model_version(store: 
         assert db.scalar(select(func.count()).select_from(AttributeScore)) == len(ATTRIBUTES)
         assert db.scalar(select(func.count()).select_from(TargetRow)) == 1
         assert db.scalar(select(func.count()).select_from(SpanRow)) == 1
+
+
+def test_a_verdict_keeps_the_language_of_its_comment(store: Store) -> None:
+    cid = add(store, "c1", "Министр должен уйти в отставку.")
+    v = verdict("c1", "Министр должен уйти в отставку.")
+    score(store, cid, dataclasses.replace(v, language="ru"))
+    with store.session() as db:
+        d = q.comment_detail(db, cid)
+        assert d is not None and d.language == "ru"
+        assert d.to_dict()["language"] == "ru"
 
 
 def test_rescoring_never_overrides_a_human_decision(store: Store) -> None:

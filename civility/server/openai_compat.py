@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import ApiError
-from civility.types import Comment, Verdict, invalid_unicode
+from civility.types import Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
 
@@ -90,9 +90,9 @@ def _texts(body: Any, max_items: int, max_chars: int) -> list[str]:
         if len(item) > max_chars:
             raise ApiError(400, f"input[{i}] is {len(item)} characters; the limit is {max_chars}",
                            param="input")
-        problem = invalid_unicode(item)
+        problem = invalid_unicode_in(item, f"input[{i}]")
         if problem:
-            raise ApiError(400, f"input[{i}] {problem}", param="input")
+            raise ApiError(400, problem, param="input")
         texts.append(item)
     return texts
 

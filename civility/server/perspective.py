@@ -28,7 +28,7 @@ from civility.language import identify
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.store import queries as q
-from civility.types import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode
+from civility.types import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
 
@@ -90,6 +90,9 @@ def parse_request(body: Any, max_chars: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _error("Invalid JSON payload: the request body must be a JSON object",
                      "INVALID_ARGUMENT")
+    problem = invalid_unicode_in(body)
+    if problem:
+        raise _error(problem, "INVALID_ARGUMENT")
     comment = body.get("comment")
     if not isinstance(comment, dict) or not isinstance(comment.get("text"), str):
         raise _error("comment.text is required and must be a string", "COMMENT_EMPTY")
@@ -99,7 +102,6 @@ def parse_request(body: Any, max_chars: int) -> dict[str, Any]:
     if len(text) > max_chars:
         raise _error(f"Comment text too long: {len(text)} characters (limit {max_chars}).",
                      "COMMENT_TOO_LONG")
-    _check_unicode(text, "comment.text")
     ctype = comment.get("type", "PLAIN_TEXT")
     if ctype not in ("PLAIN_TEXT", None):
         raise _error(f"Unsupported comment type {ctype!r}: only PLAIN_TEXT is supported.",
@@ -139,21 +141,13 @@ def parse_request(body: Any, max_chars: int) -> dict[str, Any]:
                 isinstance(e, dict) and isinstance(e.get("text", ""), str) for e in entries):
             raise _error("context.entries must be a list of {text} objects", "INVALID_ARGUMENT")
         article = "\n".join(e.get("text", "") for e in entries).strip() or None
-        _check_unicode(article or "", "context.entries")
     client_token = body.get("clientToken")
     if client_token is not None and not isinstance(client_token, str):
         raise _error("clientToken must be a string", "INVALID_ARGUMENT")
-    _check_unicode(client_token or "", "clientToken")
     return {"text": text, "wanted": wanted, "languages": _languages(body, list(wanted), text),
             "spans": bool(body.get("spanAnnotations", False)),
             "store": not body.get("doNotStore", False), "article": article,
             "client_token": client_token}
-
-
-def _check_unicode(text: str, field: str) -> None:
-    problem = invalid_unicode(text)
-    if problem:
-        raise _error(f"{field} {problem}", "INVALID_ARGUMENT")
 
 
 def render(verdict: Verdict, parsed: dict[str, Any]) -> dict[str, Any]:

@@ -126,6 +126,8 @@ class Scoring(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: ISO 639-1 code of the comment's language ("und": undetermined; "": not recorded).
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class AttributeScore(Base):

@@ -78,6 +78,7 @@ class ScoringInfo:
     spans: tuple[SpanInfo, ...]
     targets: tuple[Target, ...]
     created_at: datetime | None = None
+    language: str = ""
 
 
 _EMPTY_SCORING = ScoringInfo("", "", (), {}, (), ())
@@ -100,6 +101,7 @@ class QueueItem:
     reasons: tuple[str, ...]
     model_decision: str
     model_version: str
+    language: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return _comment_dict(self)
@@ -260,6 +262,7 @@ def _comment_dict(item: QueueItem) -> dict[str, Any]:
                    "score": round(s.score, 4)} for s in item.spans],
         "model_decision": item.model_decision or None, "reasons": list(item.reasons),
         "model_version": item.model_version or None,
+        "language": item.language or None,
     }
 
 
@@ -444,7 +447,8 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
     todo = [(cid, v) for cid, v in verdicts.items() if cid in comments]
     now = datetime.now(UTC)
     scorings = [Scoring(comment_id=cid, model_version=v.model_version, policy=policy,
-                        decision=v.decision, reasons=list(v.reasons), created_at=now)
+                        decision=v.decision, reasons=list(v.reasons), created_at=now,
+                        language=v.language)
                 for cid, v in todo]
     db.add_all(scorings)
     db.flush()  # one INSERT ... RETURNING for the batch
@@ -685,7 +689,8 @@ def _scorings(db: Session, scoring_ids: Sequence[int]) -> dict[int, ScoringInfo]
     for s in db.scalars(select(Scoring).where(Scoring.id.in_(ids))):
         ordered = dict(sorted(attrs[s.id].items(), key=lambda kv: order.get(kv[0], 99)))
         out[s.id] = ScoringInfo(s.model_version, s.decision, tuple(s.reasons or ()), ordered,
-                                tuple(spans[s.id]), tuple(targets[s.id]), s.created_at)
+                                tuple(spans[s.id]), tuple(targets[s.id]), s.created_at,
+                                s.language or "")
     return out
 
 
@@ -697,7 +702,7 @@ def _items(db: Session, rows: Sequence[tuple[CommentRow, Article | None]]) -> li
         out.append(QueueItem(c.id, c.external_id, c.text, c.author, c.created_at, c.status,
                              c.article_id, a.external_id if a else None, a.title if a else None,
                              s.attributes, s.spans, s.targets, s.reasons, s.decision,
-                             s.model_version))
+                             s.model_version, s.language))
     return out
 
 
