@@ -18,6 +18,8 @@ from typing import Any
 
 import click
 
+from civility.wording import plural
+
 _DB_HELP = ("Database URL or SQLite path (default: $CIVILITY_DB, else "
             "~/.local/share/civility/civility.db). PostgreSQL: postgresql://user:pass@host/db")
 _CREATE_HELP = "Create the database if there is none yet (as 'civility db init' does)."
@@ -167,7 +169,7 @@ def import_cmd(page: str, db: str | None, article_id: str | None, site: str, fmt
             q.NewComment(f"{article}:{c.id}", c.text, c.author) for c in parsed.comments], aid)
     fresh = [(a, c) for a, c in zip(accepted, parsed.comments, strict=True)
              if a.status == "pending"]
-    click.echo(f"article {article!r}: {len(accepted)} comments "
+    click.echo(f"article {article!r}: {plural(len(accepted), 'comment')} "
                f"({sum(a.created for a in accepted)} new)", err=True)
     if fresh and not no_score:
         from civility.moderator import Moderator
