@@ -65,7 +65,11 @@ def count(store: Store, model: Any) -> int:
     (PERSPECTIVE, '{"comment": {"text": "x \\ud800"}, "doNotStore": true, '
                   '"requestedAttributes": {"TOXICITY": {}}}', "comment.text has a lone"),
     (PERSPECTIVE, '{"comment": {"text": "fine"}, "context": {"entries": [{"text": "\\ud800"}]},'
-                  ' "requestedAttributes": {"TOXICITY": {}}}', "context.entries has a lone"),
+                  ' "requestedAttributes": {"TOXICITY": {}}}', "context.entries[0].text has a"),
+    (PERSPECTIVE, '{"comment": {"text": "fine"}, "requestedAttributes": {"\\ud800": {}}}',
+     "a key in requestedAttributes has a lone"),
+    (PERSPECTIVE, '{"comment": {"text": "fine"}, "languages": ["\\udbff"], '
+                  '"requestedAttributes": {"TOXICITY": {}}}', "languages[0] has a lone"),
 ])
 def test_text_that_is_not_valid_unicode_is_a_400_naming_the_field_and_nothing_is_stored(
         app, path: str, raw: str | bytes, where: str) -> None:
