@@ -14,6 +14,9 @@ Term flags (see ``civility/groups.py`` for how they are used at run time):
                                  a target;
   ambiguous                      a word with a common non-group meaning ("turkey", "polish",
                                  "china", "turds") that counts only with a second cue.
+
+``group_cues`` (from ``GROUP_CUES``) are words that tie a group's ambiguous slurs to it when they
+share a sentence: "she" makes "bitch" name women; "you bitch" alone names no group.
 """
 
 from __future__ import annotations
