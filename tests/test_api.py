@@ -23,7 +23,7 @@ from civility.store.db import schema_revision
 from civility.types import ATTRIBUTES
 
 VERDICT_KEYS = {"id", "attributes", "targets", "spans", "decision", "reasons", "model_version",
-                "status", "duplicate", "article_id"}
+                "language", "status", "duplicate", "article_id"}
 
 
 def submit(client: TestClient, auth: dict[str, str], **body: Any) -> Any:
@@ -45,6 +45,18 @@ def test_one_comment_is_stored_scored_and_decided(client, auth, app) -> None:
         d = q.comment_by_external(db, 1, "c1")
         assert d.author == "bob" and d.model_decision == out["decision"]
         assert d.decisions[0].source == "model"
+
+
+def test_a_comment_in_another_language_is_held_and_keeps_its_language(client, auth) -> None:
+    text = "Министр должен уйти в отставку после такого провала."
+    out = submit(client, auth, id="ru-1", text=text)
+    assert out["language"] == "ru" and out["decision"] == "review"
+    assert out["reasons"] == [
+        "language 'ru' is not covered by the model; held for a person who reads it"]
+    again = submit(client, auth, id="ru-1", text=text)
+    assert again["duplicate"] is True and again["language"] == "ru"
+    stored = client.get("/api/v1/comments/ru-1", headers=auth).json()
+    assert stored["language"] == "ru" and "self_harm" in stored["attributes"]
 
 
 def test_many_comments_with_an_article_come_back_in_order(client, auth, app) -> None:

@@ -112,6 +112,8 @@ def _stored_verdict(d: q.CommentDetail) -> dict[str, Any]:
     out["decision"] = d.model_decision or None
     if d.model_version:
         out["model_version"] = d.model_version
+    if d.language:
+        out["language"] = d.language
     return out
 
 
@@ -168,7 +170,7 @@ async def submit_comments(body: SubmitRequest, request: Request,
     if fresh:  # scored and saved together with whatever else is in the micro-batch
         scored = await scorer.moderate([Comment(n.external_id, n.text, n.author)
                                         for n in fresh.values()], article=article_text,
-                                       store_ids=list(fresh))
+                                       store_ids=list(fresh), site_id=site_id)
         verdicts = dict(zip(fresh, scored, strict=True))
     await scorer.settled(a.id for a in accepted if not a.created and a.status == "pending")
     decision_pairs = list(verdicts.items())
