@@ -21,7 +21,7 @@ from civility.language import identify
 from civility.model import NeuralScorer, shared_scorer
 from civility.normalize import Normalized, normalize
 from civility.policy import Policy, decide, default_policy, load_policy
-from civility.signals import Evidence, detect, mitigations
+from civility.signals import Evidence, Mitigation, analyse
 from civility.targets import attacks_people, find_targets
 from civility.types import Comment, ModelOutput, Page, Span, Verdict
 
@@ -69,7 +69,8 @@ class Moderator:
             return []
         norms = [normalize(c.text) for c in comments]
         mentions = [_mentions(n) for n in norms]
-        evidence = [detect(n) for n in norms]
+        analysed = [analyse(n) for n in norms]
+        evidence = [found for found, _cues in analysed]
         context = self._article_context(article) if article else None
         topic = _topic_cues(norms, mentions, context) if context else None
         outputs = self.scorer.score(
@@ -98,7 +99,7 @@ class Moderator:
             ]
         return [
             self._verdict(*args)
-            for args in zip(comments, norms, mentions, evidence, outputs, off_topic, strict=True)
+            for args in zip(comments, norms, mentions, analysed, outputs, off_topic, strict=True)
         ]
 
     def moderate_page(self, page: Page) -> list[Verdict]:
@@ -109,15 +110,16 @@ class Moderator:
         comment: Comment,
         norm: Normalized,
         mentions: list[Mention],
-        evidence: list[Evidence],
+        analysed: tuple[list[Evidence], list[Mitigation]],
         output: ModelOutput,
         off_topic: float | None,
     ) -> Verdict:
+        evidence, cues = analysed
         attributes = score.combine(
             output.scores,
             ((e.attribute, e.prob) for e in evidence),
             off_topic=off_topic,
-            damping=score.model_damping(evidence, mitigations(norm)),
+            damping=score.model_damping(evidence, cues),
         )
         rule_spans = [_span(e) for e in evidence]
         targets = find_targets(norm, mentions, attributes, [(e.start, e.end) for e in evidence])

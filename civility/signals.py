@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from civility import lexicons
 from civility.groups import (
@@ -43,7 +44,7 @@ from civility.groups import (
 from civility.normalize import MASK, Normalized, masked_match, normalize
 from civility.types import ATTRIBUTES
 
-__all__ = ["Evidence", "Mitigation", "detect", "macro", "mitigations"]
+__all__ = ["Evidence", "Mitigation", "analyse", "detect", "macro", "mitigations"]
 
 #: Attributes whose evidence a mitigating context weakens (profanity stays profanity).
 HOSTILE = frozenset({"identity_attack", "threat", "dehumanization", "insult"})
@@ -101,6 +102,16 @@ class _Pattern:
     needs_people: bool
     needs_group: bool
     regex: re.Pattern[str]
+    #: The regex is only tried when the text has one of these words or symbols (none: always).
+    keywords: frozenset[str] = frozenset()
+    symbols: tuple[str, ...] = ()
+
+    def worth_trying(self, ctx: _Ctx) -> bool:
+        if self.needs_group and not ctx.group_spans:
+            return False
+        if not (self.keywords or self.symbols):
+            return True
+        return not self.keywords.isdisjoint(ctx.words) or any(s in ctx.text for s in self.symbols)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +132,7 @@ class _Lexicon:
     spam: dict[str, float]
     promo: re.Pattern[str]
     macros: dict[str, str]
-    mitigations: tuple[tuple[str, re.Pattern[str]], ...]
+    mitigations: tuple[_Pattern, ...]
     frames: re.Pattern[str]
     condemn: re.Pattern[str]
     report: re.Pattern[str]
@@ -172,7 +183,8 @@ def _lexicon() -> _Lexicon:
     patterns = tuple(
         _Pattern(p["attribute"], p["rule"], float(p["prob"]), p.get("people_prob"),
                  p.get("group_prob"), bool(p.get("needs_people", False)),
-                 bool(p.get("needs_group", False)), re.compile(expand(p["regex"])))
+                 bool(p.get("needs_group", False)), re.compile(expand(p["regex"])),
+                 *_keywords(p))
         for p in raw.get("patterns", [])
     )
     context = raw.get("context", {})
@@ -199,13 +211,23 @@ def _lexicon() -> _Lexicon:
         spam={k: float(v) for k, v in spam.items() if isinstance(v, int | float)},
         promo=re.compile(r"(?<![\w*])(?:" + "|".join(spam.get("promo", [])) + r")"),
         macros={name: expand(rx) for name, rx in macros.items()},
-        mitigations=tuple((m["kind"], re.compile(expand(m["regex"])))
-                          for m in raw.get("mitigations", [])),
+        mitigations=tuple(
+            _Pattern("mitigation", m["kind"], 0.0, None, None, False,
+                     bool(m.get("needs_group", False)), re.compile(expand(m["regex"])),
+                     *_keywords(m))
+            for m in raw.get("mitigations", [])
+        ),
         frames=re.compile(expand(context.get("frames", "(?!)"))),
         condemn=re.compile(expand(context.get("condemn", "(?!)"))),
         report=re.compile(expand(context.get("report", "(?!)"))),
         endorse=re.compile(expand(context.get("endorse", "(?!)"))),
     )
+
+
+def _keywords(entry: dict[str, Any]) -> tuple[frozenset[str], tuple[str, ...]]:
+    words = entry.get("keywords", ())
+    return (frozenset(w for w in words if w.isalpha()),
+            tuple(w for w in words if not w.isalpha()))
 
 
 def macro(name: str) -> str:
@@ -227,13 +249,14 @@ _DEMONSTRATIVE = frozenset({
 class _Ctx:
     """Per-comment state shared by the rules: tokens and group mentions, computed once."""
 
-    __slots__ = ("_people", "_quotes", "group_spans", "lex", "norm", "text", "tokens")
+    __slots__ = ("_people", "_quotes", "group_spans", "lex", "norm", "text", "tokens", "words")
 
     def __init__(self, norm: Normalized, lex: _Lexicon) -> None:
         self.norm = norm
         self.text = norm.text
         self.lex = lex
         self.tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.text)]
+        self.words = frozenset(t[2] for t in self.tokens)
         self.group_spans = [(m.start(), m.end(), m.group())
                             for m in lex.group_regex.finditer(self.text)]
         self._people: list[tuple[int, int]] | None = None
@@ -320,7 +343,7 @@ def _mitigating_context(ctx: _Ctx, start: int, end: int, rule: str) -> str:
     if _NEGATED_BEFORE.search(text, turns[-1] if turns else lo, start):
         return "negation"
     if rule.startswith("identity:") and any(
-        start <= s < end and self_reference(text, s) for s, _e in ctx.people
+        start <= s < end and self_reference(text, s) for s, _e, _t in ctx.group_spans
     ):
         return "in-group"
     quoted = any(qs <= start and end <= qe for qs, qe in ctx.quotes)
@@ -341,6 +364,12 @@ def _mitigating_context(ctx: _Ctx, start: int, end: int, rule: str) -> str:
     return ""
 
 
+def analyse(norm: Normalized) -> tuple[list[Evidence], list[Mitigation]]:
+    """:func:`detect` and :func:`mitigations` of one comment, tokenised once."""
+    ctx = _Ctx(norm, _lexicon())
+    return _detect(ctx), _mitigations(ctx)
+
+
 def mitigations(norm: Normalized) -> list[Mitigation]:
     """Contexts in a comment that make hostile-looking words not hostile, in text order.
 
@@ -348,13 +377,17 @@ def mitigations(norm: Normalized) -> list[Mitigation]:
     their own group); evidence itself is weakened only when it sits in such a context's scope.
     Counter-speech and reports do not count when the comment agrees with what it quotes.
     """
-    lex = _lexicon()
-    ctx = _Ctx(norm, lex)
-    text = norm.text
+    return _mitigations(_Ctx(norm, _lexicon()))
+
+
+def _mitigations(ctx: _Ctx) -> list[Mitigation]:
+    lex, norm, text = ctx.lex, ctx.norm, ctx.text
     endorsed = lex.endorse.search(text) is not None
-    found = [(kind, *m.span()) for kind, rx in lex.mitigations for m in rx.finditer(text)
-             if not (endorsed and kind in ("counter-speech", "report"))]
-    found += [("in-group", s, e) for s, e in ctx.people if self_reference(text, s)]
+    found = [(p.rule, *m.span()) for p in lex.mitigations if p.worth_trying(ctx)
+             for m in p.regex.finditer(text)
+             if not (endorsed and p.rule in ("counter-speech", "report"))]
+    found += [("in-group", s, e) for s, e, _t in ctx.group_spans if self_reference(text, s)
+              and any(a == s for a, _b in ctx.people)]
     out = []
     for kind, s, e in sorted(found, key=lambda f: (f[1], f[2])):
         os_, oe = norm.to_original(s, e)
@@ -443,6 +476,8 @@ def _group_term_rules(ctx: _Ctx) -> Iterator[Evidence]:
 
 def _pattern_rules(ctx: _Ctx) -> Iterator[Evidence]:
     for p in ctx.lex.patterns:
+        if not p.worth_trying(ctx):
+            continue
         for m in p.regex.finditer(ctx.text):
             s, e = m.span()
             if p.needs_group and not any(s <= a and b <= e for a, b in ctx.people):
@@ -479,6 +514,8 @@ _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|xyz|"
     r"top|io|ly|me|co|ru|shop|site|online|club|live|app|link|click|tk)\b(?:/[^\s<>\"']*)?"
 )
+
+
 _PHONE = re.compile(r"(?<![\w.,])\+?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?![\w.,]|[.,]\d)")
 _CHAR_FLOOD = re.compile(r"(\S)\1{9,}")
 
@@ -553,8 +590,11 @@ def detect(norm: Normalized) -> list[Evidence]:
 
     Identical (attribute, span, rule) findings are merged, keeping the strongest.
     """
-    lex = _lexicon()
-    ctx = _Ctx(norm, lex)
+    return _detect(_Ctx(norm, _lexicon()))
+
+
+def _detect(ctx: _Ctx) -> list[Evidence]:
+    norm = ctx.norm
     found = [*_term_rules(ctx), *_group_term_rules(ctx), *_pattern_rules(ctx), *_spam_rules(ctx),
              *_lexicon_file_rules(ctx)]
     found += _combine_sexual(found, norm)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +26,33 @@ needs_data = pytest.mark.skipif(
 
 def example_labels() -> list[dict]:
     return [json.loads(line) for line in EXAMPLE_LABELS.read_text().splitlines() if line.strip()]
+
+
+@contextmanager
+def live_server(app: Any) -> Iterator[str]:
+    """The app on a real uvicorn, on a free loopback port, in a thread; yields its base URL.
+
+    For clients that must talk HTTP (Google's API client, requests shaped byte for byte as
+    Coral sends them)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 import civility
-from civility.server import admin, api, auth, errors, openai_compat, perspective
+from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
 from civility.server.metrics import Metrics, MetricsMiddleware
 from civility.server.scoring import PendingSweep, ScoringService
 from civility.server.settings import Settings
@@ -132,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(perspective.router)
+    app.include_router(discovery.router)
+    app.include_router(coral.router)
     app.include_router(openai_compat.router)
     app.include_router(auth.router)
     _system_routes(app)

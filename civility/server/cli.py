@@ -333,7 +333,7 @@ def apikey_revoke(prefix: str, db: str | None) -> None:
 
 @click.group("site")
 def site_cmd() -> None:
-    """Manage sites (publishers) and their decision webhooks."""
+    """Manage sites (publishers): decision webhooks, Coral Talk, Perspective compatibility."""
 
 
 @site_cmd.command("webhook")
@@ -371,13 +371,109 @@ def site_webhook(site: str, url: str | None, secret: str | None, db: str | None,
 @site_cmd.command("list")
 @click.option("--db", help=_DB_HELP)
 def site_list(db: str | None) -> None:
-    """List sites and their webhooks."""
+    """List sites: webhook, whether compatibility traffic is queued, Coral, communityIds."""
     from civility.store import queries as q
 
     store = _store(db)
     with store.session() as session:
+        communities = q.site_communities(session)
         for s in q.list_sites(session):
-            click.echo(f"{s.name}\t{s.webhook_url or '-'}")
+            click.echo("\t".join([
+                s.name, s.webhook_url or "-",
+                "compat:queue" if s.queue_compat else "compat:no-queue",
+                "coral:connected" if s.coral_secrets else "coral:-",
+                ",".join(communities.get(s.id, [])) or "-"]))
+
+
+@site_cmd.command("coral")
+@click.argument("site")
+@click.option("--secret-stdin", is_flag=True,
+              help="Read the signing secret(s) from stdin, one per line (else: prompt).")
+@click.option("--remove", is_flag=True, help="Disconnect SITE from Coral.")
+@click.option("--db", help=_DB_HELP)
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def site_coral(site: str, secret_stdin: bool, remove: bool, db: str | None,
+               create: bool) -> None:
+    """Connect SITE to Coral Talk's external moderation phase.
+
+    \b
+    In Coral: Configure > Moderation > Moderation phases > Add external phase, callback URL
+    https://<civility>/integrations/coral/v1/moderate; then give Civility the signing secret
+    Coral shows (several lines while Coral keeps a rotated secret valid):
+      civility site coral default --secret-stdin < coral-secret.txt
+    Requests signed with another secret are refused (403), unsigned ones 401.
+    """
+    from civility.store import queries as q
+
+    secrets: list[str] | None = None
+    if not remove:
+        secrets = (sys.stdin.read().splitlines() if secret_stdin else
+                   [click.prompt("Coral signing secret", hide_input=True)])
+    store = _store(db, create=create)
+    with store.session() as session:
+        try:
+            q.set_site_coral(session, site, secrets)
+        except ValueError as err:
+            raise click.ClickException(str(err)) from err
+    if remove:
+        click.echo(f"{site!r} is no longer connected to Coral")
+    else:
+        n = len({x.strip() for x in secrets or () if x.strip()})
+        click.echo(f"{site!r} accepts Coral requests signed with {n} secret"
+                   f"{'' if n == 1 else 's'} at /integrations/coral/v1/moderate")
+
+
+@site_cmd.command("compat")
+@click.argument("site")
+@click.option("--queue/--no-queue", required=True,
+              help="Whether held comments from the Perspective and OpenAI endpoints join the "
+                   "review queue.")
+@click.option("--db", help=_DB_HELP)
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def site_compat(site: str, queue: bool, db: str | None, create: bool) -> None:
+    """Queue (or not) what SITE's clients send to the Perspective and OpenAI endpoints.
+
+    \b
+    Off by default: a client that only switched its base URL moderates its comments itself,
+    so Civility stores what Perspective clients send with doNotStore=false (history,
+    reports, feedback) without queueing it, and stores nothing from the OpenAI endpoint.
+    With --queue, both are stored and held ones join the queue, from now on.
+    """
+    from civility.store import queries as q
+
+    store = _store(db, create=create)
+    with store.session() as session:
+        q.set_site_queue_compat(session, site, queue)
+    click.echo(f"{site!r}: compatibility traffic {'joins' if queue else 'stays out of'} "
+               "the review queue")
+
+
+@site_cmd.command("community")
+@click.argument("site")
+@click.argument("community_id")
+@click.option("--remove", is_flag=True, help="Forget the mapping.")
+@click.option("--db", help=_DB_HELP)
+@click.option("--create", is_flag=True, help=_CREATE_HELP)
+def site_community(site: str, community_id: str, remove: bool, db: str | None,
+                   create: bool) -> None:
+    """Perspective requests with COMMUNITY_ID (``communityId``) belong to SITE.
+
+    \b
+    A request whose communityId belongs to another site than its API key's is refused (403),
+    so one community's comments and feedback never land in another site. Coral sends
+    "Coral:<its URL>", e.g.:
+      civility site community default 'Coral:https://talk.example.com/'
+    """
+    from civility.store import queries as q
+
+    store = _store(db, create=create)
+    with store.session() as session:
+        try:
+            q.map_community(session, site, community_id, remove=remove)
+        except (ValueError, q.NotFound) as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"communityId {community_id!r} {'no longer maps' if remove else 'maps'} to "
+               f"{site!r}")
 
 
 # --------------------------------------------------------------------------- database

@@ -9,7 +9,9 @@ and maps to ``self-harm/instructions`` (OpenAI's "encourages performing acts of 
 the writer's own ("I've been thinking about ending it") has no threat and maps to
 ``self-harm/intent``. Each result also carries
 a ``civility`` object with our native verdict, which the SDK keeps as an extra field.
-Nothing is stored: this endpoint only scores.
+Nothing is stored (this endpoint only scores) unless the key's site opted in to queue
+compatibility traffic (``civility site compat SITE --queue``): then each non-empty input is
+stored and scored like a native comment, and joins the review queue when held.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import ApiError
+from civility.store import queries as q
 from civility.types import Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
@@ -125,7 +129,32 @@ async def moderations(request: Request, principal: Submitter,
         raise ApiError(400, f"the request body is not valid JSON: {err}") from err
     settings = request.app.state.settings
     texts = _texts(body, settings.max_batch_comments, settings.max_comment_chars)
+    comments = [Comment(str(i + 1), t) for i, t in enumerate(texts)]
+    store = request.app.state.store
+    site_id = principal.site_id or 1
+
+    def accept() -> dict[int, int]:
+        """Stored row ids by input index: only where the site opted in to queue this traffic
+        (``civility site compat SITE --queue``); otherwise nothing is stored."""
+        with store.session() as db:
+            if not q.site_queue_compat(db, site_id):
+                return {}
+        with store.writing() as db:
+            todo = [i for i, t in enumerate(texts) if t.strip()]
+            rows = q.accept_comments(db, site_id, [
+                q.NewComment(f"openai-{uuid.uuid4().hex}", texts[i], origin="openai")
+                for i in todo])
+            return {i: a.id for i, a in zip(todo, rows, strict=True)}
+
+    stored = await run_in_threadpool(accept)
+    verdicts: dict[int, Verdict] = {}
+    if stored:
+        scored = await scorer.moderate([comments[i] for i in stored],
+                                       store_ids=list(stored.values()))
+        verdicts.update(zip(stored, scored, strict=True))
+        request.app.state.webhooks.notify()
+    rest = [i for i in range(len(comments)) if i not in stored]
     # Empty strings are valid for OpenAI; nothing to score in them.
-    verdicts = await scorer.moderate([Comment(str(i + 1), t) for i, t in enumerate(texts)])
+    verdicts.update(zip(rest, await scorer.moderate([comments[i] for i in rest]), strict=True))
     return {"id": f"modr-{uuid.uuid4().hex}", "model": scorer.version or "civility",
-            "results": [result(v) for v in verdicts]}
+            "results": [result(verdicts[i]) for i in range(len(comments))]}

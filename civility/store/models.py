@@ -71,6 +71,20 @@ class Site(Base):
     webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     webhook_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Comments from the Perspective and OpenAI endpoints join the review queue (opt-in: a
+    #: client that only switched its base URL moderates them itself).
+    queue_compat: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Coral Talk's signing secrets for the external moderation phase, one per line.
+    coral_secrets: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SiteCommunity(Base):
+    """A Perspective ``communityId`` that belongs to a site."""
+
+    __tablename__ = "site_communities"
+    community_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Article(Base):
@@ -111,6 +125,11 @@ class CommentRow(Base):
     score_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Why the latest attempt failed ("" when it did not).
     score_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: How it arrived: api (native, import) | perspective | openai | coral.
+    origin: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    #: Whether a "review" decision puts it in the review queue (False: compatibility traffic
+    #: of a site that had not opted in when it arrived; see ``Site.queue_compat``).
+    queued: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     article: Mapped[Article | None] = relationship(lazy="joined")
 
@@ -251,3 +270,40 @@ class WebhookDelivery(Base):
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScoreSuggestion(Base):
+    """One ``comments:suggestscore`` call: a client's verdict on a comment, as scores.
+
+    The text is kept whether or not the comment is stored here (Perspective's feedback carries
+    it), so the label stays usable for calibration; ``comment_id`` links it when known.
+    """
+
+    __tablename__ = "score_suggestions"
+    __table_args__ = (Index("ix_score_suggestions_site_created", "site_id", "created_at"),
+                      Index("ix_score_suggestions_comment", "comment_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), nullable=True)
+    client_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    community_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    session_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    #: The request's context: ``{"entries": [...]}`` or ``{"article": ..., "parent": ...}``.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuggestedScore(Base):
+    """One suggested score: the whole comment's (no ``start``) or a span's, in characters."""
+
+    __tablename__ = "suggested_scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("score_suggestions.id"), index=True)
+    attribute: Mapped[str] = mapped_column(String(40))  # ours, e.g. toxicity
+    name: Mapped[str] = mapped_column(String(100))  # as sent, e.g. TOXICITY@1
+    value: Mapped[float] = mapped_column(Float)
+    start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end: Mapped[int | None] = mapped_column(Integer, nullable=True)

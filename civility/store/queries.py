@@ -31,10 +31,13 @@ from civility.store.models import (
     Decision,
     Scoring,
     Site,
+    SiteCommunity,
     SpanRow,
+    SuggestedScore,
     TargetRow,
     WebhookDelivery,
 )
+from civility.store.models import ScoreSuggestion as SuggestionRow
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Target, Verdict
 
 ACTIONS = ("publish", "review", "reject")
@@ -114,11 +117,19 @@ class CommentDetail(QueueItem):
     site_id: int = 1
     #: Why scoring failed (status ``failed``, or ``pending`` awaiting a retry); "" otherwise.
     scoring_error: str = ""
+    #: How it arrived (api, perspective, openai, coral); ``queued``: held ones join the queue.
+    origin: str = "api"
+    queued: bool = True
+    #: Clients' score suggestions (Perspective ``comments:suggestscore``), oldest first.
+    feedback: tuple[Feedback, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = _comment_dict(self)
         out["decisions"] = [_decision_dict(d) for d in self.decisions]
         out["scoring_error"] = self.scoring_error or None
+        out["origin"] = self.origin
+        out["queued"] = self.queued
+        out["feedback"] = [f.to_dict() for f in self.feedback]
         return out
 
 
@@ -220,6 +231,9 @@ class NewComment:
     text: str
     author: str | None = None
     created_at: datetime | None = None
+    #: How it arrived (api, perspective, openai, coral) and whether it may join the queue.
+    origin: str = "api"
+    queued: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +413,7 @@ def _new_row(site_id: int, c: NewComment, article_id: int | None, now: datetime)
     return CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
                       author=c.author, text=c.text, created_at=c.created_at or now,
                       received_at=now, status="pending", score_attempts=1,
-                      score_claimed_at=now, score_error="")
+                      score_claimed_at=now, score_error="", origin=c.origin, queued=c.queued)
 
 
 def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -717,7 +731,9 @@ def comment_detail(db: Session, comment_id: int) -> CommentDetail | None:
         select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)))
     return CommentDetail(**{f.name: getattr(item, f.name) for f in fields(QueueItem)},
                          decisions=decisions, article_text=row[1].text if row[1] else None,
-                         site_id=row[0].site_id, scoring_error=row[0].score_error or "")
+                         site_id=row[0].site_id, scoring_error=row[0].score_error or "",
+                         origin=row[0].origin, queued=row[0].queued,
+                         feedback=tuple(_feedback(db, [SuggestionRow.comment_id == comment_id])))
 
 
 def comment_by_external(db: Session, site_id: int, external_id: str) -> CommentDetail | None:
@@ -756,6 +772,8 @@ def review_queue(db: Session, *, status: str | None = "review", attribute: str |
     conds: list[Any] = []
     if status is not None:
         conds.append(CommentRow.status == status)
+    if status == "review":  # the queue: compatibility traffic only where the site opted in
+        conds.append(CommentRow.queued.is_(True))
     if site_id is not None:
         conds.append(CommentRow.site_id == site_id)
     if attribute is not None:
@@ -805,9 +823,12 @@ def review_queue(db: Session, *, status: str | None = "review", attribute: str |
 def counts_by_status(db: Session, *, site_id: int | None = None) -> dict[str, int]:
     conds = [] if site_id is None else [CommentRow.site_id == site_id]
     counts = dict.fromkeys(STATUSES, 0)
-    for status, n in db.execute(select(CommentRow.status, func.count())
-                                .where(*conds).group_by(CommentRow.status)):
-        counts[status] = n
+    for status, queued, n in db.execute(
+            select(CommentRow.status, CommentRow.queued, func.count()).where(*conds)
+            .group_by(CommentRow.status, CommentRow.queued)):
+        # "review" counts the queue, which holds compatibility traffic only by opt-in.
+        if status != "review" or queued:
+            counts[status] = counts.get(status, 0) + n
     return counts
 
 
@@ -976,3 +997,208 @@ def top_targeted_groups(db: Session, *, limit: int = 10, since: datetime | None 
     rows = db.execute(query.group_by(TargetRow.group_name, TargetRow.category)
                       .order_by(n.desc(), TargetRow.group_name).limit(limit))
     return [GroupCount(g, c, int(k)) for g, c, k in rows]
+
+
+# --------------------------------------------------------------------------- client feedback
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedValue:
+    """One suggested score: the whole comment's (``start`` None) or a span's (characters)."""
+
+    attribute: str
+    name: str
+    value: float
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A client's verdict on a comment, as scores (Perspective's ``comments:suggestscore``)."""
+
+    id: int
+    site_id: int
+    comment_id: int | None
+    comment_external_id: str | None
+    client_token: str | None
+    community_id: str | None
+    session_id: str | None
+    text: str
+    scores: tuple[SuggestedValue, ...]
+    languages: tuple[str, ...]
+    context: dict[str, Any]
+    actor: str
+    created_at: datetime
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """Whole-comment scores by our attribute name."""
+        return {s.attribute: s.value for s in self.scores if s.start is None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "comment": None if self.comment_id is None else {
+                    "id": self.comment_external_id, "internal_id": self.comment_id},
+                "client_token": self.client_token, "community_id": self.community_id,
+                "session_id": self.session_id, "text": self.text,
+                "scores": [{"attribute": s.attribute, "name": s.name, "value": s.value,
+                            **({} if s.start is None else {"start": s.start, "end": s.end})}
+                           for s in self.scores],
+                "languages": list(self.languages), "context": self.context, "actor": self.actor,
+                "created_at": self.created_at.isoformat()}
+
+
+def feedback_comment(db: Session, site_id: int, *, client_token: str | None, text: str,
+                     story_url: str | None = None) -> int | None:
+    """The stored comment a suggestion is about, if any.
+
+    By ``clientToken`` first (the id the client gave when it asked for scores; Coral's
+    ``comment:<id>`` also matches a comment stored as ``<id>``), else, when the client said
+    which page the comment is on, a comment with the same text on that page (how Coral's
+    moderators' feedback finds the comment its external moderation phase sent).
+    """
+    if client_token:
+        tokens = list(dict.fromkeys([client_token, client_token.removeprefix("comment:")]))
+        found = db.scalar(select(CommentRow.id).where(
+            CommentRow.site_id == site_id, CommentRow.external_id.in_(tokens))
+            .order_by(CommentRow.id.desc()).limit(1))
+        if found is not None:
+            return found
+    if story_url:
+        pages = select(Article.id).where(Article.site_id == site_id, Article.url == story_url)
+        return db.scalar(select(CommentRow.id).where(
+            CommentRow.site_id == site_id, CommentRow.article_id.in_(pages),
+            CommentRow.text == text).order_by(CommentRow.id.desc()).limit(1))
+    return None
+
+
+def record_feedback(db: Session, site_id: int, *, text: str, scores: Sequence[SuggestedValue],
+                    actor: str, comment_id: int | None = None, client_token: str | None = None,
+                    community_id: str | None = None, session_id: str | None = None,
+                    context: dict[str, Any] | None = None,
+                    languages: Sequence[str] = ()) -> Feedback:
+    """Store a suggestion with its scores and append it to the audit log; commits.
+
+    The audit entry names the comment and the scores, never the text (the log is forever).
+    """
+    now = datetime.now(UTC)
+    row = SuggestionRow(site_id=site_id, comment_id=comment_id, client_token=client_token,
+                        community_id=community_id, session_id=session_id, text=text,
+                        context=context or {}, languages=list(languages), actor=actor,
+                        created_at=now)
+    db.add(row)
+    db.flush()
+    db.add_all([SuggestedScore(suggestion_id=row.id, attribute=s.attribute, name=s.name,
+                               value=s.value, start=s.start, end=s.end) for s in scores])
+    external = (db.scalar(select(CommentRow.external_id).where(CommentRow.id == comment_id))
+                if comment_id is not None else None)
+    audit(db, actor, "comment.feedback", "comment" if external else "feedback",
+          external or str(row.id),
+          {"feedback_id": row.id, "comment_id": comment_id, "client_token": client_token,
+           "community_id": community_id,
+           "scores": {s.name: s.value for s in scores if s.start is None}},
+          site_id=site_id)
+    db.commit()
+    return _feedback(db, [SuggestionRow.id == row.id])[0]
+
+
+def list_feedback(db: Session, *, site_id: int | None = None, limit: int = 50,
+                  offset: int = 0) -> tuple[list[Feedback], int]:
+    """Newest first, with the total; ``site_id`` keeps that site's only."""
+    conds = [] if site_id is None else [SuggestionRow.site_id == site_id]
+    total = db.scalar(select(func.count()).select_from(SuggestionRow).where(*conds)) or 0
+    return _feedback(db, conds, newest_first=True, limit=limit, offset=offset), total
+
+
+def _feedback(db: Session, conds: Sequence[Any], *, newest_first: bool = False,
+              limit: int | None = None, offset: int = 0) -> list[Feedback]:
+    order = SuggestionRow.id.desc() if newest_first else SuggestionRow.id
+    rows = db.execute(select(SuggestionRow, CommentRow.external_id)
+                      .outerjoin(CommentRow, CommentRow.id == SuggestionRow.comment_id)
+                      .where(*conds).order_by(order).limit(limit).offset(offset)).all()
+    ids = [r[0].id for r in rows]
+    scores: dict[int, list[SuggestedValue]] = defaultdict(list)
+    if ids:
+        for v in db.scalars(select(SuggestedScore).where(SuggestedScore.suggestion_id.in_(ids))
+                            .order_by(SuggestedScore.id)):
+            scores[v.suggestion_id].append(SuggestedValue(v.attribute, v.name, v.value,
+                                                          v.start, v.end))
+    return [Feedback(r.id, r.site_id, r.comment_id, ext, r.client_token, r.community_id,
+                     r.session_id, r.text, tuple(scores[r.id]), tuple(r.languages or ()),
+                     dict(r.context or {}), r.actor, r.created_at) for r, ext in rows]
+
+
+# --------------------------------------------------------------------------- site integrations
+
+
+def set_site_queue_compat(db: Session, name: str, on: bool, *, actor: str = "cli") -> Site:
+    """Whether comments from the Perspective and OpenAI endpoints join SITE's review queue."""
+    site = get_site(db, name, create=True)
+    site.queue_compat = on
+    audit(db, actor, "site.queue_compat", "site", name, {"queue_compat": on}, site_id=site.id)
+    db.commit()
+    return site
+
+
+def set_site_coral(db: Session, name: str, secrets: Sequence[str] | None, *,
+                   actor: str = "cli") -> Site:
+    """Connect SITE to Coral's external moderation phase with these signing secrets (several
+    while Coral rotates one), or disconnect it (None). The audit log says how many, never
+    which."""
+    clean = [x.strip() for x in secrets or () if x.strip()]
+    if secrets is not None and not clean:
+        raise ValueError("no signing secret given")
+    if any(len(x) > 500 or any(ch.isspace() for ch in x) for x in clean):
+        raise ValueError("a signing secret is one word of at most 500 characters")
+    site = get_site(db, name, create=True)
+    site.coral_secrets = "\n".join(dict.fromkeys(clean)) or None
+    audit(db, actor, "site.coral", "site", name,
+          {"connected": bool(clean), "secrets": len(set(clean))}, site_id=site.id)
+    db.commit()
+    return site
+
+
+def coral_sites(db: Session) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(site id, name, signing secrets) of every site connected to Coral."""
+    return [(s.id, s.name, tuple(s.coral_secrets.split("\n")))
+            for s in db.scalars(select(Site).where(Site.coral_secrets.is_not(None))
+                                .order_by(Site.id)) if s.coral_secrets]
+
+
+def map_community(db: Session, name: str, community_id: str, *, remove: bool = False,
+                  actor: str = "cli") -> Site:
+    """Perspective requests with this ``communityId`` belong to SITE (or no longer do)."""
+    if not 1 <= len(community_id) <= 255:
+        raise ValueError("a communityId is 1-255 characters")
+    site = get_site(db, name, create=not remove)
+    row = db.get(SiteCommunity, community_id)
+    if remove:
+        if row is None or row.site_id != site.id:
+            raise NotFound(f"communityId {community_id!r} is not mapped to site {name!r}")
+        db.delete(row)
+    elif row is None:
+        db.add(SiteCommunity(community_id=community_id, site_id=site.id))
+    else:
+        row.site_id = site.id
+    audit(db, actor, "site.community", "site", name,
+          {"community_id": community_id, "removed": remove}, site_id=site.id)
+    db.commit()
+    return site
+
+
+def site_for_community(db: Session, community_id: str) -> int | None:
+    return db.scalar(select(SiteCommunity.site_id)
+                     .where(SiteCommunity.community_id == community_id))
+
+
+def site_queue_compat(db: Session, site_id: int) -> bool:
+    return bool(db.scalar(select(Site.queue_compat).where(Site.id == site_id)))
+
+
+def site_communities(db: Session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for community, site_id in db.execute(select(SiteCommunity.community_id,
+                                                SiteCommunity.site_id)
+                                         .order_by(SiteCommunity.community_id)):
+        out[site_id].append(community)
+    return out
