@@ -102,6 +102,31 @@ def test_each_entry_is_chained_to_the_one_before(store: Store) -> None:
     assert report.ok and report.entries == 3 and report.head == rows[-1].hash
 
 
+def test_a_bulk_decision_chains_one_entry_per_comment_in_order(store: Store) -> None:
+    with store.session() as db:
+        accepted = q.accept_comments(db, 1, [q.NewComment(f"c{i}", "text") for i in range(60)])
+        q.record_decisions(db, [a.id for a in accepted], "reject", actor="ann")
+    with store.session() as db:
+        report = q.verify_audit_log(db)
+        subjects = list(db.scalars(select(AuditLog.subject_id).order_by(AuditLog.id)))
+    assert report.ok, report.problem
+    assert subjects == [f"c{i}" for i in range(60)]
+
+
+def test_an_entry_rolled_back_leaves_no_gap_in_the_chain(store: Store) -> None:
+    with store.session() as db:
+        q.audit(db, "ann", "login")
+        db.rollback()
+        q.audit(db, "bob", "login")
+        q.audit(db, "cy", "login")
+        db.commit()
+        q.audit(db, "dee", "login")
+        db.commit()
+    assert actors(store) == ["bob", "cy", "dee"]
+    with store.session() as db:
+        assert q.verify_audit_log(db).ok
+
+
 def test_verify_reports_an_intact_log_with_its_head(store: Store) -> None:
     append(store, ("ann", "login"), ("bob", "login"))
     with store.session() as db:
