@@ -33,6 +33,8 @@ def test_self_harm_is_an_attribute_of_every_verdict_but_not_a_model_head(moderat
     "Nobody would miss you.",
     "Do us all a favour and jump off a bridge.",
     "Why don't you just drop dead?",
+    "I hope you hang yourself.",
+    "Nobody agrees with you. Kill yourself.",
     "The world would be better off without you.",
     "Убей себя, умник.",
     "Git kendini öldür.",
@@ -76,6 +78,10 @@ def test_a_disclosure_in_another_language_is_held_with_care_too(moderator) -> No
     "I'm going to end it here, thanks for the discussion.",
     "I will end this debate now, we clearly disagree.",
     "You will shoot yourself in the foot with that vote.",
+    "Don't kill yourself over it, the council will fix the road eventually.",
+    "You'll kill yourself laughing at the minister's answer.",
+    "Telling someone to kill yourself is never acceptable, moderators.",
+    "I'd rather jump off a bridge than vote for him again.",
 ])
 def test_reports_and_idioms_are_not_self_harm(moderator, text) -> None:
     (verdict,) = moderator.moderate([text])
