@@ -66,8 +66,11 @@ __all__ = [
     "decide",
     "default_policy",
     "load_policy",
+    "loads_policy",
     "phrase_spans",
+    "policy_changes",
     "reason_drivers",
+    "word_reasons",
 ]
 
 #: Actions ordered from most lenient to strictest.
@@ -147,6 +150,10 @@ class WordRule:
 
     phrases: tuple[str, ...]
     action: WordAction
+    #: How its reasons name it: a policy file's rules are "word rule"; a site's own lists
+    #: (:mod:`civility.authors`) say "banned word" or "suspect word". One of
+    #: :data:`WORD_RULE_LABELS`, so :func:`reason_drivers` can read the reasons back.
+    label: str = "word rule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +310,56 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
 def default_policy() -> Policy:
     """The packaged ``news`` policy (parsed once per process)."""
     return _from_data(_read_packaged("news"), source="civility/policies/news.toml")
+
+
+def loads_policy(text: str, source: str = "<policy>") -> Policy:
+    """A policy from TOML text (one kept in the database rather than a file).
+
+    ``extends`` may name a packaged policy; there is no folder to find a file relative to.
+    """
+    data = _parse(text, source)
+    base = data.get("extends")
+    if base is not None:
+        if not isinstance(base, str) or base.endswith(".toml") or "/" in base:
+            raise PolicyError(f"{source}: extends can only name a packaged policy here "
+                              f"(e.g. \"news\"), not {base!r}")
+        data = _merge(_read_packaged(base), data)
+    return _from_data(data, source)
+
+
+def policy_changes(old: Policy, new: Policy) -> list[str]:
+    """What deciding under ``new`` instead of ``old`` changes, one line each, for people.
+
+    The audit log keeps these lines when an admin applies a policy, so the entry says what
+    changed without anyone diffing two files.
+    """
+    out: list[str] = []
+    if old.name != new.name:
+        out.append(f"name: {old.name!r} → {new.name!r}")
+    for attr in ATTRIBUTES:
+        a, b = old.thresholds.get(attr), new.thresholds.get(attr)
+        if a == b:
+            continue
+        for step in ("review", "reject"):
+            x = getattr(a, step) if a else None
+            y = getattr(b, step) if b else None
+            if x != y:
+                out.append(f"{attr}.{step}: {_fmt(x)} → {_fmt(y)}")
+    for what, before, after in (("group rules", old.group_rules, new.group_rules),
+                                ("word rules", old.word_rules, new.word_rules)):
+        if before != after:
+            out.append(f"{what}: {len(before)} → {len(after)}"
+                       + (" (changed)" if len(before) == len(after) else ""))
+    if old.language_rule != new.language_rule:
+        out.append(f"languages: {_language_summary(old)} → {_language_summary(new)}")
+    return out
+
+
+def _language_summary(policy: Policy) -> str:
+    rule = policy.language_rule
+    if rule is None:
+        return "off"
+    return f"{rule.action} outside {', '.join(rule.covered) or '(none)'}"
 
 
 def _read_packaged(name: str) -> dict[str, Any]:
@@ -513,14 +570,17 @@ def decide(
     found = [
         *_threshold_reasons(policy, attributes),
         *_group_reasons(policy, attributes, targets),
-        *_word_reasons(policy, normalized_text),
+        *word_reasons(policy.word_rules, normalized_text),
         *_language_reasons(policy, language),
     ]
     if not found:
         return "publish", (
             f"policy '{policy.name}': published, no attribute above a review threshold",)
     found.sort(key=lambda item: -_SEVERITY[item[0]])  # stable: rule order kept within a level
-    return found[0][0], tuple(reason for _, reason in found)
+    action = found[0][0]
+    if action == "reject":  # advice for whoever holds the comment: nobody will
+        return action, tuple(_without_notes(reason) for _, reason in found)
+    return action, tuple(reason for _, reason in found)
 
 
 def _threshold_reasons(policy: Policy, scores: Mapping[str, float]) -> list[tuple[Action, str]]:
@@ -537,6 +597,12 @@ def _threshold_reasons(policy: Policy, scores: Mapping[str, float]) -> list[tupl
             out.append(("review", f"{_human(attr)} {score:.2f} ≥ review threshold {t.review:.2f}"
                                   + _NOTES.get(attr, "")))
     return out
+
+
+def _without_notes(reason: str) -> str:
+    for note in _NOTES.values():
+        reason = reason.removesuffix(note)
+    return reason
 
 
 def _language_reasons(policy: Policy, language: str) -> list[tuple[Action, str]]:
@@ -590,7 +656,9 @@ def _reason_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(out)
 
 
-_WORD_REASON = re.compile(r"word rule: '(.+)' → \w+")
+#: What word rules are called in reasons (see :attr:`WordRule.label`).
+WORD_RULE_LABELS = ("word rule", "banned word", "suspect word")
+_WORD_REASON = re.compile(rf"(?:{'|'.join(WORD_RULE_LABELS)}): '(.+)' → \w+")
 
 
 def reason_drivers(reasons: Sequence[str]) -> Drivers:
@@ -638,19 +706,25 @@ def _top_score(attrs: Sequence[str], scores: Mapping[str, float]) -> tuple[str, 
     return best, _finite(scores.get(best, 0.0))
 
 
-def _word_reasons(policy: Policy, text: str) -> list[tuple[Action, str]]:
-    blocking = _blocking_pattern(policy.word_rules)
+def word_reasons(rules: tuple[WordRule, ...], text: str) -> list[tuple[Action, str]]:
+    """(action, reason) for each holding or rejecting phrase of ``rules`` found in ``text``
+    (normalised) outside the text an ``allow`` rule covers.
+
+    The one word matcher: a policy file's rules and a site's banned and suspect lists both
+    go through it, so they read text alike.
+    """
+    blocking = _blocking_pattern(rules)
     if blocking is None or not blocking.search(text):
         return []
-    allowed = [m.span() for rule in policy.word_rules if rule.action == "allow"
+    allowed = [m.span() for rule in rules if rule.action == "allow"
                for phrase in rule.phrases for m in _phrase_pattern(phrase).finditer(text)]
     out: list[tuple[Action, str]] = []
-    for rule in policy.word_rules:
+    for rule in rules:
         if rule.action == "allow":
             continue
         for phrase in rule.phrases:
             if any(not _inside(m.span(), allowed) for m in _phrase_pattern(phrase).finditer(text)):
-                out.append((rule.action, f"word rule: '{phrase}' → {rule.action}"))
+                out.append((rule.action, f"{rule.label}: '{phrase}' → {rule.action}"))
     return out
 
 

@@ -479,3 +479,10 @@ def test_self_harm_is_held_with_a_note_to_answer_with_care_and_never_rejected_al
         assert action == "review"
         assert "answer with care" in reasons[0]
     assert reason_drivers(reasons).attributes == ("self_harm",)
+
+
+def test_a_rejected_comment_carries_no_advice_to_answer_with_care():
+    action, reasons = decide(default_policy(), {"self_harm": 0.9, "threat": 0.88}, [], "kys")
+    assert action == "reject"
+    assert "self harm 0.90 ≥ review threshold 0.50" in reasons
+    assert not any("care" in r for r in reasons)
