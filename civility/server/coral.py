@@ -236,9 +236,11 @@ async def moderate(request: Request, scorer: Scorer) -> Response:
 
     def accept() -> tuple[q.Accepted, str | None]:
         with store.writing() as db:
-            article_id = q.upsert_article(db, site_id, coral.story_id, url=coral.story_url)
-            return q.accept_comments(db, site_id, [new], article_id)[0], \
-                q.article_text(db, article_id)
+            # One transaction (accept_comments commits it): Coral's clock is running.
+            article_id = q.upsert_article(db, site_id, coral.story_id, url=coral.story_url,
+                                          commit=False)
+            text = q.article_text(db, article_id)
+            return q.accept_comments(db, site_id, [new], article_id)[0], text
 
     accepted, article = await run_in_threadpool(accept)  # committed before scoring
     verdict = (await scorer.moderate([Comment(new.external_id, new.text, new.author)],
