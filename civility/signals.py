@@ -44,7 +44,7 @@ from civility.groups import (
 from civility.normalize import MASK, Normalized, masked_match, normalize
 from civility.types import ATTRIBUTES
 
-__all__ = ["Evidence", "Mitigation", "analyse", "detect", "macro", "mitigations"]
+__all__ = ["Evidence", "Mitigation", "analyse", "detect", "find_links", "macro", "mitigations"]
 
 #: Attributes whose evidence a mitigating context weakens (profanity stays profanity).
 HOSTILE = frozenset({"identity_attack", "threat", "dehumanization", "insult"})
@@ -514,6 +514,12 @@ _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|xyz|"
     r"top|io|ly|me|co|ru|shop|site|online|club|live|app|link|click|tk)\b(?:/[^\s<>\"']*)?"
 )
+
+
+def find_links(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds a web address (``https://…``, ``www.…``, ``shop.example.com``):
+    the spam rule's reading, shared with sites that hold every link for a person."""
+    return [m.span() for m in _URL.finditer(text)]
 
 
 _PHONE = re.compile(r"(?<![\w.,])\+?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?![\w.,]|[.,]\d)")
