@@ -26,6 +26,7 @@ API (all keyword options after the data)::
     histogram(counts, *, title, ...)          # binned distribution on [0, 1] (see bin_counts)
     small_multiples(panels, *, title, ...)    # one mini histogram per attribute
     time_series(series, *, title, ...)        # line/area chart over datetimes
+    line_chart(curves, *, title, markers)     # lines over a numeric x (e.g. precision by threshold)
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ __all__ = [
     "DECISION_COLOURS",
     "DECISION_LABELS",
     "Bar",
+    "Curve",
+    "Marker",
     "Series",
     "attribute_label",
     "bar_chart",
     "bin_counts",
     "donut",
     "histogram",
+    "line_chart",
     "percent",
     "small_multiples",
     "stacked_bars",
@@ -148,6 +152,26 @@ class Series:
     points: Sequence[tuple[datetime, float]]
     colour: str = NEUTRAL
     area: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """One line of a :func:`line_chart`: ``(x, y)`` points; gaps where y is None."""
+
+    name: str
+    points: Sequence[tuple[float, float | None]]
+    colour: str = NEUTRAL
+    dashed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A labelled vertical line across a :func:`line_chart` at ``x`` (e.g. a threshold)."""
+
+    x: float
+    label: str
+    colour: str = INK
+    dashed: bool = True
 
 
 # --------------------------------------------------------------------------- svg plumbing
@@ -746,3 +770,107 @@ def _tick_label(t: float, span: float) -> str:
     if span <= 300 * 86400:
         return d.strftime("%d %b")
     return d.strftime("%b %Y")
+
+
+# --------------------------------------------------------------------------- line chart
+
+
+def line_chart(
+    curves: Sequence[Curve],
+    *,
+    title: str,
+    markers: Sequence[Marker] = (),
+    x_domain: tuple[float, float] = (0.0, 1.0),
+    y_domain: tuple[float, float] = (0.0, 1.0),
+    x_label: str = "",
+    y_format: Callable[[float], str] = percent,
+    x_format: Callable[[float], str] = lambda x: f"{x:g}",
+    width: float = 480,
+    height: float = 240,
+    desc: str | None = None,
+    chart_id: str | None = None,
+) -> str:
+    """Lines over a numeric x on fixed domains, with labelled vertical markers.
+
+    Made for curves by threshold (precision and recall of acting at each score), where the
+    thresholds in force and proposed are what a reader compares: each marker is a line with
+    its label (and value in the label, if the caller puts it there), staggered so that close
+    markers stay readable. A missing y (None) breaks the line rather than drawing a zero.
+    """
+    drawn = [c for c in curves if any(y is not None for _, y in c.points)]
+    if not drawn:
+        return _empty("line", title, width, "No data", chart_id)
+    (x_lo, x_hi), (y_lo, y_hi) = x_domain, y_domain
+    x_span, y_span = (x_hi - x_lo) or 1.0, (y_hi - y_lo) or 1.0
+    left, right, top, bottom = 44, 14, 48, 34 if x_label else 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def sx(x: float) -> float:
+        return left + plot_w * (min(max(x, x_lo), x_hi) - x_lo) / x_span
+
+    def sy(y: float) -> float:
+        return top + plot_h * (1 - (min(max(y, y_lo), y_hi) - y_lo) / y_span)
+
+    body: list[str] = []
+    for frac in (0, 0.25, 0.5, 0.75, 1):
+        y = y_lo + y_span * frac
+        dash = "" if frac == 0 else ' stroke-dasharray="2 3"'
+        body.append(f'<line x1="{left}" y1="{_f(sy(y))}" x2="{_f(left + plot_w)}" '
+                    f'y2="{_f(sy(y))}" stroke="{GRID}"{dash}/>')
+        body.append(_text(left - 6, sy(y) + 4, y_format(y), anchor="end", size=11, fill=MUTED))
+    for frac in (0, 0.25, 0.5, 0.75, 1):
+        x = x_lo + x_span * frac
+        anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
+        body.append(_text(sx(x), top + plot_h + 15, x_format(x), anchor=anchor, size=11,
+                          fill=MUTED))
+    if x_label:
+        body.append(_text(left + plot_w / 2, height - 4, x_label, anchor="middle", size=11,
+                          fill=MUTED))
+    lx = left
+    for c in drawn:
+        body.append(_rect(lx, 4, 12, 12, c.colour) + _text(lx + 17, 14.5, c.name, size=12))
+        lx += _text_width(c.name, 12) + 34
+        dash = ' stroke-dasharray="5 4"' if c.dashed else ""
+        run: list[str] = []
+        for x, y in [*sorted(c.points, key=lambda p: p[0]), (x_hi + 1, None)]:
+            if y is not None and x <= x_hi:
+                run.append(f"{_f(sx(x))},{_f(sy(y))}")
+                continue
+            if len(run) > 1:
+                body.append(f'<polyline points="{" ".join(run)}" fill="none" '
+                            f'stroke="{c.colour}" stroke-width="2" stroke-linejoin="round"'
+                            f'{dash}><title>{escape(c.name)}</title></polyline>')
+            elif run:
+                cx, cy = run[0].split(",")
+                body.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{c.colour}"/>')
+            run = []
+    ends: list[float] = []
+    for m in sorted(markers, key=lambda m: m.x):
+        x = sx(m.x)
+        dash = ' stroke-dasharray="4 3"' if m.dashed else ""
+        body.append(f'<line x1="{_f(x)}" y1="{_f(top - 4)}" x2="{_f(x)}" '
+                    f'y2="{_f(top + plot_h)}" stroke="{m.colour}" stroke-width="1.5"{dash}>'
+                    f"<title>{escape(m.label)}</title></line>")
+        row = next((r for r, end in enumerate(ends) if end < x - 4), len(ends))
+        label_w = _text_width(m.label, 11)
+        flip = x + 4 + label_w > width - right
+        tx = x - 4 if flip else x + 4
+        y = top - 8 - 13 * (row % 2) if row < 2 else top + 12 + 13 * (row - 2)
+        body.append(_text(tx, y, m.label, anchor="end" if flip else "start", size=11,
+                          fill=m.colour, weight="600"))
+        end = x if flip else x + 4 + label_w
+        if row < len(ends):
+            ends[row] = end
+        else:
+            ends.append(end)
+    text = desc or "; ".join(_curve_desc(c, x_format, y_format) for c in drawn) + "".join(
+        f"; marker: {m.label}" for m in markers)
+    return _svg("line", width, height, title, text, body, chart_id)
+
+
+def _curve_desc(c: Curve, x_format: Callable[[float], str],
+                y_format: Callable[[float], str]) -> str:
+    known = sorted((x, y) for x, y in c.points if y is not None)
+    (x0, y0), (x1, y1) = known[0], known[-1]
+    return (f"{c.name}: {y_format(y0)} at {x_format(x0)} to {y_format(y1)} at {x_format(x1)} "
+            f"({len(known)} points)")

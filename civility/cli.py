@@ -36,6 +36,7 @@ LAZY_COMMANDS = {
     "site": "civility.server.cli:site_cmd",
     "db": "civility.server.cli:db_cmd",
     "audit": "civility.server.cli:audit_cmd",
+    "calibrate": "civility.server.cli:calibrate_cmd",
     "report": "civility.report:report_cmd",
 }
 
@@ -345,16 +346,28 @@ def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns:
 
 @click.group("policy")
 def policy_cmd() -> None:
-    """Show or check moderation policies."""
+    """Show, check and apply moderation policies."""
+
+
+_DB_HELP = "Database URL or SQLite path (default: $CIVILITY_DB, else the per-user database)."
 
 
 @policy_cmd.command("show")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--toml", "as_toml", is_flag=True, help="Print the policy as TOML.")
-def policy_show(path: str | None, as_toml: bool) -> None:
-    """Print the policy in force (the packaged default, or PATH)."""
+@click.option("--site", help="The policy SITE's comments are decided under (from the database).")
+@click.option("--db", help=_DB_HELP)
+def policy_show(path: str | None, as_toml: bool, site: str | None, db: str | None) -> None:
+    """Print the policy in force (the packaged default, PATH, or a site's)."""
     from civility.policy import PolicyError, load_policy
 
+    if site is not None:
+        if path is not None:
+            raise click.UsageError("give PATH or --site, not both")
+        from civility.server.cli import policy_show_site
+
+        policy_show_site(site, as_toml, db)
+        return
     try:
         policy = load_policy(path)
     except PolicyError as err:
@@ -373,6 +386,31 @@ def policy_check(path: str) -> None:
     except PolicyError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"ok: policy {policy.name!r}")
+
+
+@policy_cmd.command("apply")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--site", required=True, help="The site whose comments it will decide.")
+@click.option("--server-policy", "server", is_flag=True,
+              help="Instead of a file: hand SITE back to the server's own policy.")
+@click.option("--actor", help="Who applies it, for the audit log (default: cli:<login>).")
+@click.option("--db", help=_DB_HELP)
+def policy_apply(path: str | None, site: str, server: bool, actor: str | None,
+                 db: str | None) -> None:
+    """Make the policy file PATH the one SITE's new comments are decided under.
+
+    \b
+    The file is checked first; the audit log records who applied it and which thresholds
+    and rules changed, and every server process follows within a second. Print what is in
+    force with 'civility policy show --site SITE --toml' (save it to go back later).
+    Example:
+      civility calibrate --site default            # writes default-proposed.toml
+      civility policy apply default-proposed.toml --site default
+      civility policy apply --server-policy --site default
+    """
+    from civility.server.cli import policy_apply as apply
+
+    apply(path, site, server, actor, db)
 
 
 if __name__ == "__main__":

@@ -60,8 +60,15 @@ class Moderator:
     def version(self) -> str:
         return self.scorer.version
 
-    def moderate(self, texts: Sequence[TextLike], article: str | None = None) -> list[Verdict]:
-        """One :class:`Verdict` per input, in input order."""
+    def moderate(self, texts: Sequence[TextLike], article: str | None = None, *,
+                 policy: Policy | None = None) -> list[Verdict]:
+        """One :class:`Verdict` per input, in input order.
+
+        ``policy`` decides instead of the moderator's own for this call (the server keeps one
+        model for every site, each of which may have its own policy).
+        """
+        policy = policy or self.policy
+        levels = self._flag_levels if policy is self.policy else _flag_levels(policy)
         comments = [
             t if isinstance(t, Comment) else Comment(str(i + 1), t) for i, t in enumerate(texts)
         ]
@@ -75,8 +82,9 @@ class Moderator:
         topic = _topic_cues(norms, mentions, context) if context else None
         outputs = self.scorer.score(
             [c.text for c in comments],
-            with_embeddings=[self._needs_embedding(*cue) for cue in topic] if topic else False,
-            screen_levels=self._flag_levels if self.screen else None,
+            with_embeddings=[self._needs_embedding(*cue, levels) for cue in topic]
+            if topic else False,
+            screen_levels=levels if self.screen else None,
             # Whatever the rules noticed, the transformer reads: the screen never overrules them.
             must_read=[
                 [(x.start, x.end) for x in (*found, *ev)]
@@ -98,7 +106,7 @@ class Moderator:
                 for (overlap, shared), o in zip(topic, outputs, strict=True)
             ]
         return [
-            self._verdict(*args)
+            self._verdict(*args, policy=policy, levels=levels)
             for args in zip(comments, norms, mentions, analysed, outputs, off_topic, strict=True)
         ]
 
@@ -113,6 +121,9 @@ class Moderator:
         analysed: tuple[list[Evidence], list[Mitigation]],
         output: ModelOutput,
         off_topic: float | None,
+        *,
+        policy: Policy,
+        levels: dict[str, float],
     ) -> Verdict:
         evidence, cues = analysed
         attributes = score.combine(
@@ -137,10 +148,10 @@ class Moderator:
             [*rule_spans, *target_spans],
             model_spans,
             attributes,
-            self._flag_levels,
+            levels,
         )
         language = identify(comment.text)
-        action, reasons = decide(self.policy, attributes, targets, norm.text, language)
+        action, reasons = decide(policy, attributes, targets, norm.text, language)
         return Verdict(
             id=comment.id,
             text=comment.text,
@@ -153,7 +164,8 @@ class Moderator:
             language=language,
         )
 
-    def _needs_embedding(self, overlap: float, shared_group: bool) -> bool:
+    def _needs_embedding(self, overlap: float, shared_group: bool,
+                         levels: dict[str, float]) -> bool:
         """Whether similarity to the article could still push ``off_topic`` to its level.
 
         Similarity only ever lowers the probability, so when word overlap and
@@ -163,7 +175,7 @@ class Moderator:
         if not self.screen:
             return True
         bound = score.off_topic_probability(overlap, 0.0, shared_group=shared_group)
-        return bound >= self._flag_levels.get("off_topic", 0.5)
+        return bound >= levels.get("off_topic", 0.5)
 
     def _article_context(self, article: str) -> _ArticleContext:
         """Stems, groups and paragraph embeddings of an article, cached: threads repeat."""

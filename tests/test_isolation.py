@@ -122,9 +122,9 @@ def test_a_comment_the_model_cannot_score_fails_only_its_own_request(db_url, mod
         ok, doomed = (a.id for a in q.accept_comments(
             db, 1, [q.NewComment("ok", "thanks for the story"), q.NewComment("doomed", "hi")]))
 
-    def save(pairs: list[Any]) -> None:
+    def save(pairs: list[Any], policy: str) -> None:
         with store.writing() as db:
-            q.store_verdicts(db, pairs)
+            q.store_verdicts(db, pairs, policy=policy)
 
     def record(failures: list[tuple[int, str]]) -> None:
         with store.writing() as db:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 import civility
 from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
 from civility.server.metrics import Metrics, MetricsMiddleware
-from civility.server.scoring import PendingSweep, ScoringService
+from civility.server.scoring import PendingSweep, ScoringService, SitePolicies
 from civility.server.settings import Settings
 from civility.server.webhooks import WebhookWorker
 from civility.store import Store
@@ -76,11 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = Store(settings.database)
     metrics = Metrics()
     moderator = _load_moderator(settings)
-    policy_name = str(getattr(getattr(moderator, "policy", None), "name", ""))
     scorer = (ScoringService(moderator, window_ms=settings.batch_window_ms,
                              max_batch=settings.max_batch, metrics=metrics,
-                             persist=lambda pairs: _save(store, pairs, policy_name),
-                             record_failures=lambda failures: _record_failures(store, failures))
+                             persist=lambda pairs, policy: _save(store, pairs, policy),
+                             record_failures=lambda failures: _record_failures(store, failures),
+                             policy_for=SitePolicies(store, settings.policy_cache_s))
               if moderator is not None else None)
     webhooks = WebhookWorker(store, metrics=metrics, backoff_s=settings.webhook_backoff_s,
                              backoff_max_s=settings.webhook_backoff_max_s,

@@ -244,7 +244,8 @@ async def moderate(request: Request, scorer: Scorer) -> Response:
 
     accepted, article = await run_in_threadpool(accept)  # committed before scoring
     verdict = (await scorer.moderate([Comment(new.external_id, new.text, new.author)],
-                                     article=article, store_ids=[accepted.id]))[0]
+                                     article=article, store_ids=[accepted.id],
+                                     site_id=site_id))[0]
     request.app.state.webhooks.notify()
     request.app.state.metrics.decisions.labels("model", verdict.decision).inc()
     answer = response_for(verdict)

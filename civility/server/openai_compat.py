@@ -150,11 +150,12 @@ async def moderations(request: Request, principal: Submitter,
     verdicts: dict[int, Verdict] = {}
     if stored:
         scored = await scorer.moderate([comments[i] for i in stored],
-                                       store_ids=list(stored.values()))
+                                       store_ids=list(stored.values()), site_id=site_id)
         verdicts.update(zip(stored, scored, strict=True))
         request.app.state.webhooks.notify()
     rest = [i for i in range(len(comments)) if i not in stored]
     # Empty strings are valid for OpenAI; nothing to score in them.
-    verdicts.update(zip(rest, await scorer.moderate([comments[i] for i in rest]), strict=True))
+    verdicts.update(zip(rest, await scorer.moderate([comments[i] for i in rest],
+                                                    site_id=site_id), strict=True))
     return {"id": f"modr-{uuid.uuid4().hex}", "model": scorer.version or "civility",
             "results": [result(verdicts[i]) for i in range(len(comments))]}

@@ -546,8 +546,9 @@ async def analyze(request: Request, principal: Submitter,
         return JSONResponse(_envelope({}, req, detected))
     comment = Comment(f"perspective-{uuid.uuid4().hex}", req.text)
     article = req.context.article
+    site = principal.site_id or 1  # whose policy decides (resolve_site refuses any other)
     if not req.store:
-        verdict = (await scorer.moderate([comment], article=article))[0]
+        verdict = (await scorer.moderate([comment], article=article, site_id=site))[0]
         return JSONResponse(render(verdict, req))
     store = request.app.state.store
 
@@ -567,9 +568,10 @@ async def analyze(request: Request, principal: Submitter,
 
     accepted = await run_in_threadpool(accept)  # committed before scoring
     if not accepted.created:  # the same comment again (a retry): score, store nothing twice
-        verdict = (await scorer.moderate([comment], article=article))[0]
+        verdict = (await scorer.moderate([comment], article=article, site_id=site))[0]
         return JSONResponse(render(verdict, req))
-    verdict = (await scorer.moderate([comment], article=article, store_ids=[accepted.id]))[0]
+    verdict = (await scorer.moderate([comment], article=article, store_ids=[accepted.id],
+                                     site_id=site))[0]
     request.app.state.webhooks.notify()
     return JSONResponse(render(verdict, req))
 

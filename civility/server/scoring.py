@@ -44,10 +44,16 @@ class _Job:
     article: str | None
     future: asyncio.Future[list[Verdict]]
     store_ids: list[int] | None = None
+    site_id: int | None = None
 
 
-#: Saves (comment id, verdict) pairs; called once per batch from the scoring thread.
-Persist = Callable[[list[tuple[int, Verdict]]], None]
+#: Saves (comment id, verdict) pairs decided under the named policy; called once per batch
+#: and policy from the scoring thread.
+#: It returns the verdicts as saved, when saving changed them (a site's rules about
+#: commenters and words, see civility.authors), so each request answers what was stored.
+Persist = Callable[[list[tuple[int, Verdict]], str], Sequence[tuple[int, Verdict]] | None]
+#: The policy a site's comments are decided under; None: the moderator's own.
+PolicyFor = Callable[[int], Any]
 #: Records (comment id, error) for stored comments whose scoring failed.
 RecordFailures = Callable[[list[tuple[int, str]]], None]
 
@@ -65,8 +71,10 @@ class ScoringFailed(ApiError):
 class ScoringService:
     def __init__(self, moderator: Any, *, window_ms: float = 2.0, max_batch: int = 64,
                  metrics: Metrics | None = None, persist: Persist | None = None,
-                 record_failures: RecordFailures | None = None) -> None:
+                 record_failures: RecordFailures | None = None,
+                 policy_for: PolicyFor | None = None) -> None:
         self.moderator = moderator
+        self.policy_for = policy_for
         self.persist = persist
         self.record_failures = record_failures
         self.window = max(0.0, window_ms) / 1000
@@ -105,8 +113,10 @@ class ScoringService:
             self._executor = None
 
     async def moderate(self, comments: Sequence[Comment], article: str | None = None, *,
-                       store_ids: Sequence[int] | None = None) -> list[Verdict]:
-        """Verdicts for ``comments`` (in order), scored with whatever else is waiting.
+                       store_ids: Sequence[int] | None = None,
+                       site_id: int | None = None) -> list[Verdict]:
+        """Verdicts for ``comments`` (in order), scored with whatever else is waiting, and
+        decided under ``site_id``'s policy (see ``civility policy apply``) if it has one.
 
         With ``store_ids`` (the stored comments' ids, same order) the verdicts are also saved,
         in one transaction per batch, before this returns. Raises :class:`ScoringFailed` when
@@ -116,7 +126,7 @@ class ScoringService:
             return []
         loop = asyncio.get_running_loop()
         ids = list(store_ids) if store_ids is not None else None
-        job = _Job(list(comments), article, loop.create_future(), ids)
+        job = _Job(list(comments), article, loop.create_future(), ids, site_id)
         self._track(job)
         if self._task is None or self._queue is None:
             outcome = (await run_in_threadpool(self._process, [job]))[0]
@@ -147,9 +157,22 @@ class ScoringService:
 
         job.future.add_done_callback(forget)
 
-    def _score(self, comments: list[Comment], article: str | None) -> list[Verdict]:
+    def _policy(self, site_id: int | None) -> Any:
+        """The site's own policy, or None for the moderator's; a site whose policy cannot be
+        read is decided under the server's (logged), never left unscored."""
+        if site_id is None or self.policy_for is None:
+            return None
+        try:
+            return self.policy_for(site_id)
+        except Exception:
+            log.exception("could not read the policy of site %s; using the server's", site_id)
+            return None
+
+    def _score(self, comments: list[Comment], article: str | None,
+               policy: Any = None) -> list[Verdict]:
         start = time.perf_counter()
-        verdicts = self.moderator.moderate(comments, article=article)
+        verdicts = (self.moderator.moderate(comments, article=article, policy=policy)
+                    if policy is not None else self.moderator.moderate(comments, article=article))
         if self.metrics:
             self.metrics.batch_size.observe(len(comments))
             self.metrics.score_seconds.observe(time.perf_counter() - start)
@@ -157,48 +180,54 @@ class ScoringService:
                 self.metrics.comments.labels(v.decision).inc()
         return verdicts
 
-    def _score_each(self, comments: list[Comment], article: str | None
+    def _score_each(self, comments: list[Comment], article: str | None, policy: Any = None
                     ) -> list[Verdict | BaseException]:
         """The batch's verdicts; if the batch raises, each comment alone, so that one bad
         comment costs only itself."""
         try:
-            return list(self._score(comments, article))
+            return list(self._score(comments, article, policy))
         except Exception as err:
             if len(comments) == 1:
                 return [err]
         out: list[Verdict | BaseException] = []
         for c in comments:
             try:
-                out.append(self._score([c], article)[0])
+                out.append(self._score([c], article, policy)[0])
             except Exception as err:
                 out.append(err)
         return out
 
     def _process(self, jobs: list[_Job]) -> list[list[Verdict] | BaseException]:
-        """Score jobs grouped by article (the article is context for off-topic scoring), save
-        every verdict that asked to be saved in one transaction, and return each job's
-        outcome: its verdicts, or the error of its first comment that failed."""
-        groups: dict[str | None, list[int]] = defaultdict(list)
+        """Score jobs grouped by article (the article is context for off-topic scoring) and
+        site policy, save every verdict that asked to be saved in one transaction per policy,
+        and return each job's outcome: its verdicts, or the error of its first comment that
+        failed."""
+        policies = {site: self._policy(site) for site in {job.site_id for job in jobs}}
+        groups: dict[tuple[str | None, int], list[int]] = defaultdict(list)
         for n, job in enumerate(jobs):
-            groups[job.article].append(n)
+            groups[(job.article, id(policies[job.site_id]))].append(n)
         results: list[list[Verdict | BaseException]] = [[] for _ in jobs]
-        for article, members in groups.items():
-            scored = self._score_each([c for n in members for c in jobs[n].comments], article)
+        for (article, _), members in groups.items():
+            policy = policies[jobs[members[0]].site_id]
+            scored = self._score_each([c for n in members for c in jobs[n].comments], article,
+                                      policy)
             i = 0
             for n in members:
                 k = len(jobs[n].comments)
                 results[n] = scored[i:i + k]
                 i += k
         outcomes: list[list[Verdict] | BaseException] = []
-        pairs: list[tuple[int, Verdict]] = []
+        pairs: dict[str, list[tuple[int, Verdict]]] = defaultdict(list)
         failures: list[tuple[int, str]] = []
         for job, result in zip(jobs, results, strict=True):
             bad = [(i, r) for i, r in enumerate(result) if isinstance(r, BaseException)]
             for i, err in bad:
                 log.error("scoring failed for input %d of a request", i, exc_info=err)
             if job.store_ids is not None:  # a failed request's other comments are saved too
-                pairs += [(cid, r) for cid, r in zip(job.store_ids, result, strict=True)
-                          if isinstance(r, Verdict)]
+                policy = policies[job.site_id]
+                name = str(policy.name) if policy is not None else self.policy_name
+                pairs[name] += [(cid, r) for cid, r in zip(job.store_ids, result, strict=True)
+                                if isinstance(r, Verdict)]
                 failures += [(job.store_ids[i], f"{type(err).__name__}: {err}")
                              for i, err in bad]
             stored = job.store_ids is not None
@@ -209,13 +238,21 @@ class ScoringService:
                 self.record_failures(failures)
             except Exception:
                 log.exception("could not record %d scoring failures", len(failures))
-        if pairs and self.persist is not None:
+        as_saved: dict[int, Verdict] = {}
+        for name, saved in pairs.items():
+            if not saved or self.persist is None:
+                continue
             try:
-                self.persist(pairs)
+                as_saved.update(self.persist(saved, name) or ())
             except Exception as err:
-                log.exception("could not save %d verdicts", len(pairs))
-                outcomes = [err if job.store_ids else o for job, o in zip(jobs, outcomes,
-                                                                          strict=True)]
+                log.exception("could not save %d verdicts", len(saved))
+                ids = {cid for cid, _ in saved}
+                outcomes = [err if job.store_ids and ids.intersection(job.store_ids) else o
+                            for job, o in zip(jobs, outcomes, strict=True)]
+        if as_saved:
+            outcomes = [[as_saved.get(cid, v) for cid, v in zip(job.store_ids, o, strict=True)]
+                        if job.store_ids and not isinstance(o, BaseException) else o
+                        for job, o in zip(jobs, outcomes, strict=True)]
         return outcomes
 
     async def _collect(self) -> None:
@@ -257,6 +294,36 @@ def _settle(future: asyncio.Future[list[Verdict]],
         future.set_exception(outcome)
     else:
         future.set_result(outcome)
+
+
+class SitePolicies:
+    """Each site's applied policy (``civility policy apply``), read from the database at most
+    once every ``ttl_s`` per site, so every server process follows an apply made anywhere
+    (the CLI, another machine) within that time, without a restart. None: the site has none.
+    """
+
+    def __init__(self, store: Store, ttl_s: float = 1.0) -> None:
+        self.store = store
+        self.ttl_s = max(0.0, ttl_s)
+        #: site id -> (when read, version id, policy)
+        self._cache: dict[int, tuple[float, int | None, Any]] = {}
+
+    def __call__(self, site_id: int) -> Any:
+        from civility.store.policies import current_site_policy
+
+        now = time.monotonic()
+        hit = self._cache.get(site_id)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[2]
+        with self.store.session() as db:
+            info = current_site_policy(db, site_id)
+        version = info.id if info is not None else None
+        if hit is not None and hit[1] == version:
+            policy = hit[2]
+        else:
+            policy = info.policy() if info is not None else None
+        self._cache[site_id] = (now, version, policy)
+        return policy
 
 
 class PendingSweep:
@@ -315,7 +382,7 @@ class PendingSweep:
                 by_article[p.article_text].append(p)
             outcomes = await asyncio.gather(
                 *(self.scorer.moderate([Comment(p.external_id, p.text, p.author)],
-                                       article=article, store_ids=[p.id])
+                                       article=article, store_ids=[p.id], site_id=p.site_id)
                   for article, items in by_article.items() for p in items),
                 return_exceptions=True)
             scored += sum(not isinstance(o, BaseException) for o in outcomes)

@@ -79,6 +79,9 @@ class Settings:
     #: How long a server process trusts its cached API-key lookup: a key revoked elsewhere
     #: (the CLI, another worker) stops working within this time; 0 checks every request.
     key_cache_s: float = 1.0
+    #: Likewise for a site's policy applied with ``civility policy apply``: every process
+    #: decides under it within this time; 0 reads it for every batch.
+    policy_cache_s: float = 1.0
     #: Webhook retries: delay = base * 2**attempt (capped), give up after max attempts.
     webhook_backoff_s: float = 2.0
     webhook_backoff_max_s: float = 600.0
@@ -112,6 +115,7 @@ class Settings:
             "trusted_proxies": (os.environ.get("CIVILITY_TRUSTED_PROXIES")
                                 or os.environ.get("FORWARDED_ALLOW_IPS") or cls.trusted_proxies),
             "key_cache_s": _env_float("CIVILITY_KEY_CACHE_S", cls.key_cache_s),
+            "policy_cache_s": _env_float("CIVILITY_POLICY_CACHE_S", cls.policy_cache_s),
             "screen": _env_flag("CIVILITY_SCREEN", cls.screen),
             "pending_retry_s": _env_float("CIVILITY_PENDING_RETRY_S", cls.pending_retry_s),
             "pending_max_attempts": int(_env_float("CIVILITY_PENDING_MAX_ATTEMPTS",

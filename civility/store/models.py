@@ -307,3 +307,20 @@ class SuggestedScore(Base):
     value: Mapped[float] = mapped_column(Float)
     start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SitePolicy(Base):
+    """A policy an admin applied to a site; the site's newest row is in force.
+
+    ``toml`` None hands the site back to the server's policy. Rows are only ever added, so
+    the history says which policy decided a comment at any time.
+    """
+
+    __tablename__ = "site_policies"
+    __table_args__ = (Index("ix_site_policies_site", "site_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

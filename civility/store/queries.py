@@ -246,6 +246,8 @@ class PendingComment:
     author: str | None
     article_text: str | None
     attempt: int
+    #: Its site, whose policy decides it.
+    site_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,7 +516,8 @@ def claim_pending(db: Session, *, stale_before: datetime, max_attempts: int, lim
     if not ids:
         return []
     rows = db.execute(select(CommentRow.id, CommentRow.external_id, CommentRow.text,
-                             CommentRow.author, Article.text, CommentRow.score_attempts)
+                             CommentRow.author, Article.text, CommentRow.score_attempts,
+                             CommentRow.site_id)
                       .outerjoin(Article, Article.id == CommentRow.article_id)
                       .where(CommentRow.id.in_(ids)).order_by(CommentRow.id))
     return [PendingComment(*r) for r in rows]
