@@ -23,7 +23,8 @@ A file has (all words are written naturally; they are normalised like comment te
     like comment text (the regex itself is not). A rule is only tried on comments
     containing a word of its ``anchor`` list(s) (by default the first list ``match`` names;
     every match must contain one of their words), so most comments cost one scan for all
-    files together.
+    files together. That scan does not overlap: an anchor that is the start of a longer
+    anchor word at the same place ("end it" in "end it all") is not seen there.
 
 Findings come back in NORMALISED offsets; ``civility.signals`` maps them to the original text.
 """
@@ -36,13 +37,13 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from civility.groups import Mention, group_categories, trie_regex
 from civility.normalize import Normalized, normalize
 from civility.types import ATTRIBUTES
 
-__all__ = ["Finding", "LexiconFile", "files", "find", "mentions"]
+__all__ = ["Finding", "LexiconFile", "files", "find", "mentions", "parse"]
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 _LIST_REF = re.compile(r"%([A-Z][A-Z0-9_]*)%")
@@ -64,6 +65,8 @@ class _Rule:
     rule: str
     evidence: tuple[tuple[str, float], ...]
     pattern: str
+    #: The rule is tried only on texts containing one of these words.
+    anchors: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class _GroupWords:
     category: str
     slur: bool
     pattern: str
+    words: tuple[str, ...]
 
 
 #: Rules are compiled when a comment first triggers them: most never are in a process's life,
@@ -120,12 +124,12 @@ def _trie(words: tuple[str, ...]) -> str:
     return "(?:" + trie_regex(words).replace("\\ ", r"\s+") + ")"
 
 
-def _load(name: str, raw: dict[str, Any]) -> tuple[LexiconFile, dict[str, list[Any]]]:
+def parse(name: str, raw: dict[str, Any]) -> LexiconFile:
+    """One lexicon file's TOML, validated; errors name the file and the rule."""
     where = f"civility/data/lexicon/{name}.toml"
     lists: dict[str, list[str]] = {k: [w for e in v for w in expand(e)]
                                    for k, v in raw.get("words", {}).items()}
     categories = group_categories()
-    anchors: dict[str, list[Any]] = {}
     groups: list[_GroupWords] = []
     group_words: dict[str, list[str]] = {"GROUP": [], "SLUR": []}
     for g in raw.get("groups", []):
@@ -135,9 +139,7 @@ def _load(name: str, raw: dict[str, Any]) -> tuple[LexiconFile, dict[str, list[A
         slur = bool(g.get("slur", False))
         group_words["SLUR" if slur else "GROUP"] += words
         groups.append(_GroupWords(g["group"], categories[g["group"]], slur,
-                                  _BEFORE + _alternation(words) + _AFTER))
-        for w in words:
-            anchors.setdefault(w, []).append(groups[-1])
+                                  _BEFORE + _alternation(words) + _AFTER, tuple(words)))
     lists.update(group_words)
     rules: list[_Rule] = []
     for r in raw.get("rules", []):
@@ -153,36 +155,35 @@ def _load(name: str, raw: dict[str, Any]) -> tuple[LexiconFile, dict[str, list[A
         if not anchor or any(a not in lists for a in anchor):
             raise ValueError(f"{where}: rule {r['rule']!r} needs anchor list(s) it defines")
         body = _LIST_REF.sub(lambda m: _alternation(lists[m.group(1)]), r["match"])
-        rule = _Rule(r["rule"], evidence, _BEFORE + "(?:" + body + ")" + _AFTER)
-        rules.append(rule)
-        for w in (w for a in anchor for w in lists[a]):
-            anchors.setdefault(w, []).append(rule)
-    parsed = LexiconFile(name, raw.get("language", ""), raw.get("source", ""),
-                         raw.get("licence", ""), tuple(groups), tuple(rules))
-    return parsed, anchors
+        rules.append(_Rule(r["rule"], evidence, _BEFORE + "(?:" + body + ")" + _AFTER,
+                           tuple(w for a in anchor for w in lists[a])))
+    return LexiconFile(name, raw.get("language", ""), raw.get("source", ""),
+                       raw.get("licence", ""), tuple(groups), tuple(rules))
+
+
+_T = TypeVar("_T", _Rule, _GroupWords)
+
+
+def _by_word(things: list[tuple[str, _T]]) -> dict[str, tuple[_T, ...]]:
+    out: dict[str, dict[_T, None]] = {}
+    for word, thing in things:
+        out.setdefault(word, {})[thing] = None
+    return {w: tuple(v) for w, v in out.items()}
 
 
 @functools.cache
 def _index() -> _Index:
     folder = resources.files("civility.data").joinpath("lexicon")
-    loaded: list[LexiconFile] = []
-    rules_by_word: dict[str, list[_Rule]] = {}
-    groups_by_word: dict[str, list[_GroupWords]] = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".toml"):
-            continue
-        parsed, anchors = _load(entry.name[:-5], tomllib.loads(entry.read_text("utf-8")))
-        loaded.append(parsed)
-        for word, things in anchors.items():
-            for thing in things:
-                target = rules_by_word if isinstance(thing, _Rule) else groups_by_word
-                target.setdefault(word, []).append(thing)  # type: ignore[arg-type]
-    words = {*rules_by_word, *groups_by_word}
+    loaded = tuple(parse(entry.name[:-5], tomllib.loads(entry.read_text("utf-8")))
+                   for entry in sorted(folder.iterdir(), key=lambda p: p.name)
+                   if entry.name.endswith(".toml"))
+    rules = _by_word([(w, r) for f in loaded for r in f.rules for w in r.anchors])
+    groups = _by_word([(w, g) for f in loaded for g in f.groups for w in g.words])
     return _Index(
-        files=tuple(loaded),
-        anchors=re.compile(_BEFORE + _alternation(list(words)) + _AFTER),
-        rules_by_word={k: tuple(dict.fromkeys(v)) for k, v in rules_by_word.items()},
-        groups_by_word={k: tuple(dict.fromkeys(v)) for k, v in groups_by_word.items()},
+        files=loaded,
+        anchors=re.compile(_BEFORE + _alternation([*rules, *groups]) + _AFTER),
+        rules_by_word=rules,
+        groups_by_word=groups,
     )
 
 

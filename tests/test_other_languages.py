@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from civility import Moderator
-from civility.lexicons import files, find
+from civility.lexicons import expand, files, find, parse
 from civility.normalize import normalize
 from civility.policy import load_policy
 
@@ -137,3 +137,23 @@ def test_every_lexicon_file_says_where_its_words_come_from() -> None:
     for f in files():
         assert f.language and f.source and f.licence, f.name
         assert f.rules, f.name
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"groups": [{"group": "Martians", "words": ["marsianer"]}]}, "unknown group 'Martians'"),
+    ({"rules": [{"rule": "x", "evidence": {"rudeness": 0.5}, "match": "%A%"}],
+      "words": {"A": ["a"]}}, "unknown attribute"),
+    ({"rules": [{"rule": "x", "evidence": {"threat": 0.5}, "match": "%KILL% %GROUP%"}]},
+     "undefined list"),
+    ({"rules": [{"rule": "x", "evidence": {"threat": 0.5}, "match": "kill"}]}, "anchor"),
+])
+def test_a_broken_lexicon_file_is_refused_with_the_file_and_rule_named(raw, message) -> None:
+    with pytest.raises(ValueError, match=message) as err:
+        parse("xx", raw)
+    assert "civility/data/lexicon/xx.toml" in str(err.value)
+
+
+def test_brace_alternatives_and_normalisation_apply_to_lexicon_words() -> None:
+    assert expand("köpek{,ler}") == ["kopek", "kopekler"]
+    assert expand("{,ال}يهود") == ["يهود", "اليهود"]
+    assert expand("Ermə{ni,nilər}") == ["erməni", "ermənilər"]
