@@ -1,5 +1,8 @@
-"""``POST /v1alpha1/comments:analyze`` speaks Perspective: an existing integration works by
-changing only the base URL (request shape, response shape, errors, ``key`` parameter)."""
+"""Civility speaks Perspective: an existing integration works by changing only the base URL
+(``comments:analyze`` and ``comments:suggestscore``: request shape, response shape, errors,
+UTF-16 offsets, ``key`` parameter), and Google's own client works by changing only the
+discovery URL. Traffic from a client that only switched its base URL stays out of the queue
+unless the site opts in."""
 
 from __future__ import annotations
 
@@ -422,8 +425,13 @@ def test_a_community_mapped_to_another_site_is_refused(client, api_key, app) -> 
     refused = suggest(client, api_key, {**body, "communityId": "Coral:https://other.example.com/"},
                       status=403)
     assert "another site" in refused["error"]["message"]
-    analyze(client, api_key, {"comment": {"text": "hello"}, "requestedAttributes": {
-        "TOXICITY": {}}, "communityId": "Coral:https://other.example.com/"}, status=403)
+    for do_not_store in (False, True):
+        analyze(client, api_key, {"comment": {"text": "hello"}, "doNotStore": do_not_store,
+                                  "requestedAttributes": {"TOXICITY": {}},
+                                  "communityId": "Coral:https://other.example.com/"}, status=403)
+    analyze(client, api_key, {"comment": {"text": "hello"}, "doNotStore": True,
+                              "requestedAttributes": {"TOXICITY": {}},
+                              "communityId": "Coral:https://talk.example.com/"})
 
 
 # --------------------------------------------------------------------------- Google's client

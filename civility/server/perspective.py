@@ -547,10 +547,17 @@ async def analyze(request: Request, principal: Submitter,
     comment = Comment(f"perspective-{uuid.uuid4().hex}", req.text)
     article = req.context.article
     site = principal.site_id or 1  # whose policy decides (resolve_site refuses any other)
+    store = request.app.state.store
     if not req.store:
+        if req.ids.community_id:  # refused here too, stored or not
+
+            def check() -> None:
+                with store.session() as db:
+                    resolve_site(db, principal, req.ids.community_id)
+
+            await run_in_threadpool(check)
         verdict = (await scorer.moderate([comment], article=article, site_id=site))[0]
         return JSONResponse(render(verdict, req))
-    store = request.app.state.store
 
     def accept() -> q.Accepted:
         with store.writing() as db:
