@@ -334,7 +334,7 @@ def coral_feedback(comment_id: str, text: str, *, rejected: bool,
 
 
 def test_suggestscore_round_trip_feedback_shows_on_the_comment_and_in_the_audit_log(
-        client, api_key, auth) -> None:
+        client, api_key, auth, app) -> None:
     analyze(client, api_key, {"comment": {"text": HELD}, "clientToken": "comment:c-77",
                               "sessionId": "s-1", "requestedAttributes": {"TOXICITY": {}}})
     out = suggest(client, api_key, {
@@ -359,6 +359,8 @@ def test_suggestscore_round_trip_feedback_shows_on_the_comment_and_in_the_audit_
     assert HELD not in json.dumps(entry)  # the audit log keeps no comment text
     listed = client.get("/api/v1/feedback", headers=auth).json()
     assert listed["total"] == 1 and listed["items"][0]["comment"]["id"] == "comment:c-77"
+    with app.state.store.session() as db:
+        assert q.verify_audit_log(db).ok  # the entry is part of the hash chain
 
 
 def test_feedback_about_a_comment_civility_never_stored_is_kept_with_its_text(
