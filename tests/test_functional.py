@@ -32,6 +32,12 @@ def test_every_functionality_keeps_a_held_out_family_that_training_never_sees():
     assert all(not c.held_out for c in trainable_cases())
 
 
+def test_our_training_templates_never_contain_a_held_out_case():
+    from civility.training.synthetic import generate
+
+    assert not {e.text for e in generate()} & functional.held_out_texts()
+
+
 def test_families_are_named_after_their_functionality_and_never_shared():
     owner: dict[str, str] = {}
     for c in suite():
