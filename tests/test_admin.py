@@ -48,7 +48,9 @@ def test_the_management_routes_are_the_ones_expected(app) -> None:
         ("GET", "/admin"), ("POST", "/admin/users"),
         ("POST", "/admin/users/{username}/active"), ("POST", "/admin/users/{username}/password"),
         ("POST", "/admin/keys"), ("POST", "/admin/keys/{prefix}/revoke"),
-        ("POST", "/admin/sites/webhook")])
+        ("POST", "/admin/sites/webhook"),
+        ("GET", "/api/v1/admin/sites/{name}/rules"), ("PUT", "/api/v1/admin/sites/{name}/rules"),
+        ("GET", "/admin/rules"), ("POST", "/admin/rules")])
 
 
 def test_a_moderator_who_is_not_an_admin_gets_403_on_every_management_route(app, client) -> None:

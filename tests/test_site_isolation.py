@@ -64,6 +64,9 @@ def seed_two_sites(app: Any) -> Sites:
                               (second.id, _verdict(f"{SECRET} second", "review"))])
         q.record_decision(db, second.id, "reject", actor=f"{SECRET}-mod",
                           reason=f"{SECRET} decision reason")
+        q.record_feedback(db, alpha, text=f"{SECRET} as Coral saw it", actor=f"{SECRET}-coral",
+                          scores=[q.SuggestedValue("toxicity", "TOXICITY", 1.0)],
+                          comment_id=held.id, client_token="a-c1")
         b_article = q.upsert_article(db, beta, "b-article", title="beta title")
         (benign,) = q.accept_comments(db, beta, [q.NewComment("b-c1", "Nice piece.")], b_article)
         q.store_verdicts(db, [(benign.id, Verdict("b-c1", "Nice piece.", {"toxicity": 0.01},
@@ -98,6 +101,7 @@ class Call:
 
 _ARTICLE = {"external_id": "a-article"}
 _DECISION = Call(json=lambda ids: {"action": "publish", "reason": "beta"})
+_AUTHOR = {"author": f"{SECRET}-author"}
 
 #: Every route of the app. A route missing here fails the sweep: add how to call it.
 CALLS: dict[tuple[str, str], Call] = {
@@ -120,11 +124,28 @@ CALLS: dict[tuple[str, str], Call] = {
                                                           "action": "publish"}),
     ("PUT", "/api/v1/articles/{external_id}"): Call(json=lambda ids: {"url": "https://b.x/"},
                                                      path=_ARTICLE),
+    # commenters: a key reads and acts on its own site's authors only
+    ("GET", "/api/v1/authors"): Call(owner_sees=True),
+    ("GET", "/api/v1/authors/{author}"): Call(owner_sees=True, path=_AUTHOR),
+    ("POST", "/api/v1/authors/{author}/actions"): Call(
+        json=lambda ids: {"action": "ban", "reason": "beta", "reject_pending": True},
+        path=_AUTHOR),
     # compatible APIs
     ("POST", "/v1alpha1/comments:analyze"): Call(json=lambda ids: {
         "comment": {"text": "hello"}, "requestedAttributes": {"TOXICITY": {}},
         "doNotStore": False}),
     ("POST", "/v1/moderations"): Call(json=lambda ids: {"input": "hello"}),
+    # Perspective feedback: alpha's clientToken finds nothing of alpha's from beta's key
+    ("POST", "/v1alpha1/comments:suggestscore"): Call(json=lambda ids: {
+        "comment": {"text": "hello"}, "clientToken": ids["external_id"],
+        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}}}),
+    ("GET", "/api/v1/feedback"): Call(owner_sees=True),
+    ("GET", "/$discovery/rest"): Call(),
+    ("GET", "/discovery/v1/apis/commentanalyzer/v1alpha1/rest"): Call(),
+    # Coral's phase: signed by a site's secret, never by a key (tests/test_coral.py)
+    ("POST", "/integrations/coral/v1/moderate"): Call(json=lambda ids: {
+        "action": "NEW", "comment": {"body": "hello", "parentID": None},
+        "author": {"id": "u", "role": "COMMENTER"}, "story": {"id": "a-article", "url": "x"}}),
     # system
     ("GET", "/healthz"): Call(),
     ("GET", "/metrics"): Call(),
@@ -144,6 +165,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/thread/{article_id}"): Call(),
     ("GET", "/audit"): Call(),
     ("GET", "/dashboard"): Call(),
+    ("GET", "/authors"): Call(),
+    ("GET", "/author"): Call(lambda ids: {"site": ids["site_id"], "name": f"{SECRET}-author"}),
+    ("POST", "/author/action"): Call(form={"site": "1", "name": "x", "action": "ban"}),
     # management: administrators' sessions only, never a key (tests/test_admin.py)
     ("GET", "/api/v1/admin/users"): Call(),
     ("POST", "/api/v1/admin/users"): Call(json=lambda ids: {"username": "x", "password": "p" * 9}),
@@ -160,6 +184,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/admin/keys"): Call(form={"name": "x"}),
     ("POST", "/admin/keys/{prefix}/revoke"): Call(),
     ("POST", "/admin/sites/webhook"): Call(form={"site": "x"}),
+    ("GET", "/api/v1/admin/sites/{name}/rules"): Call(),
+    ("PUT", "/api/v1/admin/sites/{name}/rules"): Call(json=lambda ids: {"hold_links": True}),
+    ("GET", "/admin/rules"): Call(lambda ids: {"site": ids["name"]}),
+    ("POST", "/admin/rules"): Call(form={"site": "x"}),
 }
 
 

@@ -20,12 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 import civility
 from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
+from civility.server import authors as commenters
 from civility.server.metrics import Metrics, MetricsMiddleware
 from civility.server.scoring import PendingSweep, ScoringService, SitePolicies
 from civility.server.settings import Settings
 from civility.server.webhooks import WebhookWorker
 from civility.store import Store
 from civility.store import queries as q
+from civility.store.authors import apply_rules as apply_author_rules
 from civility.store.db import schema_revision
 from civility.store.models import Meta
 
@@ -61,9 +63,13 @@ def _load_moderator(settings: Settings) -> Any:
         return None
 
 
-def _save(store: Store, pairs: list[Any], policy: str) -> None:
+def _save(store: Store, pairs: list[Any], policy: str) -> list[Any]:
+    """Store verdicts as the sites' rules and their authors' standing adjust them (see
+    civility.authors), and return them so: what the request answers is what was stored."""
     with store.writing() as db:
+        pairs = apply_author_rules(db, pairs)
         q.store_verdicts(db, pairs, policy=policy)
+    return pairs
 
 
 def _record_failures(store: Store, failures: list[tuple[int, str]]) -> None:
@@ -138,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     _system_routes(app)
     admin.mount(app)  # user, key, site and webhook management: administrators only
+    commenters.mount(app)  # authors' history and actions, site rules: API and UI
     ui = _ui_module()
     if ui is not None:
         app.include_router(ui.router)

@@ -35,6 +35,7 @@ from civility.server.auth import (
 from civility.server.deps import get_db
 from civility.server.inputs import MAX_ID, in_id_range
 from civility.store import queries as q
+from civility.store.authors import author_summaries
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
 
 HERE = Path(__file__).parent
@@ -72,7 +73,10 @@ AUDIT_ACTIONS = {
     "moderator.create": "Accounts created", "moderator.password": "Passwords changed",
     "moderator.enable": "Accounts enabled", "moderator.disable": "Accounts disabled",
     "apikey.create": "API keys created", "apikey.revoke": "API keys revoked",
-    "site.webhook": "Webhooks changed",
+    "site.webhook": "Webhooks changed", "site.policy": "Site policies applied",
+    "author.warn": "Authors warned", "author.premoderate": "Authors premoderated",
+    "author.suspend": "Authors suspended", "author.ban": "Authors banned",
+    "author.reinstate": "Authors reinstated", "site.rules": "Commenter rules changed",
 }
 
 #: No inline script anywhere (config travels in data attributes), so scripts are 'self' only.
@@ -473,6 +477,7 @@ def queue_page(request: Request, db: Db, user: User,
         orders=ORDERS, noun=LIST_NOUNS[filters.status],
         categories=GROUP_CATEGORIES, articles=q.list_articles(db, limit=200),
         groups=q.top_targeted_groups(db, limit=50),
+        authors=author_summaries(db, [c.id for c in result.items]),
     )
 
 
@@ -536,7 +541,8 @@ def comment_page(request: Request, db: Db, user: User, comment_id: int) -> Respo
     detail = q.comment_detail(db, comment_id) if in_id_range(comment_id) else None
     if detail is None:
         return _not_found(request, db, user, "comment")
-    return render(request, "comment.html", db, user, page_name="queue", c=detail)
+    return render(request, "comment.html", db, user, page_name="queue", c=detail,
+                  authors=author_summaries(db, [detail.id]))
 
 
 @router.get("/threads")
@@ -556,7 +562,8 @@ def thread_page(request: Request, db: Db, user: User, article_id: int,
     shown = status if status in STATUSES else None
     comments = [c for c in thread.comments if shown is None or c.status == shown]
     return render(request, "thread.html", db, user, page_name="threads", thread=thread,
-                  comments=comments, shown=shown, statuses=STATUSES)
+                  comments=comments, shown=shown, statuses=STATUSES,
+                  authors=author_summaries(db, [c.id for c in comments]))
 
 
 @router.get("/audit")
@@ -592,8 +599,12 @@ def dashboard_page(request: Request, db: Db, user: User, days: str | None = None
         articles=q.busiest_articles(db, limit=8, since=since),
         first_day=since.date(), last_day=now.date(),
     )
+    from civility.store.calibration import site_labels
+
+    agreed = agreement_data(site_labels(db, None, since), first_day=since.date(),
+                            last_day=now.date(), period="day" if span <= 30 else "week")
     return render(request, "dashboard.html", db, user, page_name="dashboard", days=span,
-                  ranges=DASHBOARD_RANGES, d=data)
+                  ranges=DASHBOARD_RANGES, d=data, agree=agreed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -666,3 +677,63 @@ def dashboard_data(*, per_day: Sequence[Any], distribution: dict[str, list[int]]
         flagged=flagged, groups_svg=Markup(groups_svg), groups=list(groups),
         articles_svg=Markup(articles_svg), articles=list(articles),
     )
+
+
+#: Comments listed per side where model and moderators disagreed most.
+DISAGREEMENTS_SHOWN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    comment_id: int
+    text: str
+    site: str
+    attribute: str
+    score: float
+    model: str
+    actor: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Model against moderators in the dashboard's range (see :mod:`civility.calibrate`)."""
+
+    chart_svg: Markup
+    agreed: int
+    overruled: int
+    held: int
+    period: str
+    #: People approved what the model rejected or held (highest score first), and rejected
+    #: what it published or held (lowest score first).
+    approved: list[Disagreement]
+    rejected: list[Disagreement]
+    sites: int
+
+    @property
+    def rate(self) -> float | None:
+        decided = self.agreed + self.overruled
+        return self.agreed / decided if decided else None
+
+
+def agreement_data(labels: Sequence[Any], *, first_day: date, last_day: date,
+                   period: str = "day") -> Agreement:
+    """Agreement per day or week, and the comments model and moderators disagreed most on."""
+    from civility import calibrate
+
+    periods = calibrate.agreement(labels, period="week" if period == "week" else "day",
+                                  first=first_day, last=last_day)
+    approved, rejected = calibrate.disagreements(labels, DISAGREEMENTS_SHOWN)
+
+    def row(label: Any) -> Disagreement:
+        attribute, score = calibrate.top_score(label.scores)
+        return Disagreement(label.comment_id, label.text, label.site, attribute, score,
+                            label.model_decision, label.actor, label.at)
+
+    return Agreement(
+        chart_svg=Markup(calibrate.agreement_chart(periods, chart_id="chart-agreement")),
+        agreed=sum(p.agreed for p in periods), overruled=sum(p.overruled for p in periods),
+        held=sum(p.held for p in periods), period=period,
+        approved=[row(x) for x in approved], rejected=[row(x) for x in rejected],
+        sites=len({x.site for x in labels}))
+

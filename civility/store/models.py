@@ -105,6 +105,7 @@ class CommentRow(Base):
         UniqueConstraint("site_id", "external_id", name="uq_comments_site_ext"),
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_article", "article_id"),
+        Index("ix_comments_site_author", "site_id", "author"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
@@ -324,3 +325,59 @@ class SitePolicy(Base):
     toml: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthorRow(Base):
+    """A commenter of a site, by the name their comments carry (``comments.author``).
+
+    A row exists once something is known beyond their comments: a moderator's action, a rule
+    that moved them. ``status`` (see :mod:`civility.authors`) lasts until ``status_until``
+    (None: until changed); ``status_since`` is when it last changed (the rejection-rate rule
+    counts only comments after a moderator reinstated someone).
+    """
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("site_id", "name", name="uq_authors_site_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status_by: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    warnings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthorActionRow(Base):
+    """What a moderator (or a site rule, actor ``policy``) did to an author: their history."""
+
+    __tablename__ = "author_actions"
+    __table_args__ = (Index("ix_author_actions_author", "author_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    action: Mapped[str] = mapped_column(String(16))  # warn | premoderate | suspend | ban | ...
+    actor: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Previous status, comments rejected with the action, and the like.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteRulesRow(Base):
+    """A site's rules about commenters and words (:class:`civility.authors.SiteRules`)."""
+
+    __tablename__ = "site_rules"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    new_author_approvals: Mapped[int] = mapped_column(Integer, default=0)
+    rejection_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rejection_window_days: Mapped[int] = mapped_column(Integer, default=30)
+    rejection_min_comments: Mapped[int] = mapped_column(Integer, default=5)
+    hold_links: Mapped[bool] = mapped_column(Boolean, default=False)
+    banned_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    suspect_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255), default="")

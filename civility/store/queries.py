@@ -154,6 +154,8 @@ class AuditEntry:
     subject_type: str
     subject_id: str
     details: dict[str, Any]
+    #: The site the entry is about (None: moderator accounts).
+    site_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -592,6 +594,11 @@ def _decide_many(db: Session,
                              "reason": reason, "actor": actor, "created_at": now.isoformat(),
                              **(extra or {})},
             }, attempts=0, next_attempt_at=now, failed=False, last_error=""))
+    rejected = [c for c, action, *_ in items if action == "reject" and c.author]
+    if rejected:  # a site's rejection-rate rule may now premoderate their authors
+        from civility.store.authors import after_rejections
+
+        after_rejections(db, rejected, now)
     return rows
 
 
@@ -685,7 +692,7 @@ def audit_log(db: Session, *, limit: int = 100, offset: int = 0, actor: str | No
     rows = db.scalars(select(AuditLog).where(*conds)
                       .order_by(AuditLog.id.desc()).limit(limit).offset(offset))
     items = tuple(AuditEntry(r.id, r.at, r.actor, r.action, r.subject_type, r.subject_id,
-                             dict(r.details or {})) for r in rows)
+                             dict(r.details or {}), r.site_id) for r in rows)
     return AuditPage(items, total, limit, offset)
 
 
