@@ -117,6 +117,17 @@ _NOUN_USE = re.compile(
     r"(?:'s)?\s*(?:$|[.,;:!?)\"]|(?:are|is|was|were|should|must|will|would|can|could|have|has|"
     r"had|do|does|did|who|r|deserve|deserves|need|needs)\b)"
 )
+# For groups defined by a personal trait, an adjective before an occupation names people of
+# that group ("female politicians", "gay teachers"), never an institution.
+_PERSONAL = frozenset({"gender", "sexual_orientation", "disability", "age", "race", "migrants"})
+_OCCUPATIONS = re.compile(
+    r"[\s-]+(?:politicians?|ministers?|mps?|journalists?|reporters?|writers?|columnists?|"
+    r"authors?|editors?|drivers?|doctors?|nurses?|teachers?|athletes?|players?|students?|"
+    r"pupils?|voters?|leaders?|bosses|boss|managers?|officers?|soldiers?|judges?|scientists?|"
+    r"actors?|actresses|celebrities|colleagues?|employees?|staff|members?|candidates?|"
+    r"councillors?|presenters?|footballers?|swimmers?|runners?|engineers?|pilots?|police|cops?|"
+    r"priests?|bishops?|artists?|singers?|tenants?|residents?|applicants?|workers?)\b"
+)
 #: What follows a country or adjective naming an institution rather than its people ("russian
 #: government", "turkish media"); criticism of these is opinion, not an identity attack.
 INSTITUTION = re.compile(
@@ -296,6 +307,7 @@ def mention_spans(norm: Normalized) -> list[tuple[int, int, Mention]]:
         kind = t.kind
         if kind == "adjective" and (
             _PERSON_NOUNS.match(text, ne)
+            or (t.category in _PERSONAL and _OCCUPATIONS.match(text, ne))
             or _NOUN_USE.match(text, ne)
             or (_DETERMINER_BEFORE.search(text, max(0, ns - 12), ns)
                 and _NOUN_USE_AFTER_DETERMINER.match(text, ne))

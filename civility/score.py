@@ -55,7 +55,7 @@ def noisy_or(*probabilities: float) -> float:
 _HATE = ("identity_attack", "threat", "dehumanization")
 #: Everything the rules found hostile sits in a mitigating context: trust that, fully.
 _FIRM_DAMPING = {
-    **dict.fromkeys(_HATE, (0.35, 1.0)),
+    **dict.fromkeys(_HATE, (0.3, 1.0)),
     **dict.fromkeys(("toxicity", "severe_toxicity", "insult"), (0.6, 1.0)),
 }
 #: Only a cue somewhere in the comment ("I don't hate X", "X deserve respect"): halve the

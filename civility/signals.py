@@ -49,7 +49,7 @@ __all__ = ["Evidence", "Mitigation", "analyse", "detect", "find_links", "macro",
 #: Attributes whose evidence a mitigating context weakens (profanity stays profanity).
 HOSTILE = frozenset({"identity_attack", "threat", "dehumanization", "insult"})
 #: How much of its strength hostile evidence keeps in each mitigating context.
-_KEEP = {"negation": 0.3, "counter-speech": 0.3, "report": 0.3, "in-group": 0.2}
+_KEEP = {"negation": 0.25, "counter-speech": 0.25, "report": 0.25, "in-group": 0.2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +275,8 @@ class _Ctx:
     def quotes(self) -> list[tuple[int, int]]:
         """Normalised spans of text between double quotation marks."""
         if self._quotes is None:
-            self._quotes = [m.span(1) for m in _QUOTED.finditer(self.text)]
+            self._quotes = [m.span(1) for rx in (_QUOTED, _SINGLE_QUOTED)
+                            for m in rx.finditer(self.text)]
         return self._quotes
 
     def evidence(self, attribute: str, prob: float, start: int, end: int, rule: str) -> Evidence:
@@ -321,18 +322,27 @@ class _Ctx:
 
 _QUOTED = re.compile(r'["\u201c\u201d\u00ab\u00bb]([^"\u201c\u201d\u00ab\u00bb\n]{2,200})'
                      r'["\u201c\u201d\u00ab\u00bb]')
-# A denial whose scope reaches the evidence: "i don't hate", "nobody should ...", "not all X ...".
+# 'Quoted' with single quotes: opened after a space or punctuation, closed before one, so that
+# apostrophes ("it's", "azeris'") never open or close a quotation.
+_SINGLE_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:;,]))'([^'\n]{2,200}?)'(?=[\s.,;:!?)\]]|$)")
+# A denial whose scope reaches the evidence: "i don't hate", "nobody should ...", "not all X ...",
+# "i would never say X deserve ..." (after a verb of saying, up to three words of its subject).
 _NEGATED_BEFORE = re.compile(
     r"(?:\bnot|n't|\bnever|\bno one|\bnoone|\bnobody|\bnone of (?:us|you|them))\s+"
     r"(?:(?:really|ever|even|actually|personally|truly|necessarily|at all|all|i|we|you|one|"
     r"should|would|will|could|can|do|does|did|be|been|to|want to|wants to|going to|gonna|"
     r"deserves?|ought to|think|believe|say|said|saying|mean|meant|that|the|a|an|any|ok|okay|"
-    r"acceptable|right|true|fine|fair)\s+){0,4}$"
+    r"acceptable|right|true|fine|fair)\s+){0,4}"
+    r"(?:(?:(?<=say )|(?<=said )|(?<=think )|(?<=claim )|(?<=agree )|(?<=saying )|"
+    r"(?<=believe )|(?<=suggest ))(?:that\s+)?"
+    r"(?:[a-z']+\s+){0,3})?$"
 )
 _CLAUSE_TURN = re.compile(r"\b(?:but|however|yet|although|though|whereas|while)\b")
-_FRAME_GAP = re.compile(r"[\s\"'\u201c\u201d\u00ab\u00bb,:]*(?:(?:that|the|all|those|these|"
-                        r"them|him|her|us|people|out|loud)\s+){0,2}[\s\"'\u201c\u201d\u00ab"
-                        r"\u00bb]*")
+# Between a frame and the words it reports: a few words of their subject ("saying that all
+# kurds are ..."), never a turn to the writer's own voice ("... but they are ...").
+_FRAME_GAP = re.compile(r"[\s\"'\u201c\u201d\u00ab\u00bb,:]*(?:(?!(?:but|however|yet|although|"
+                        r"though|whereas|while|because|and)\b)[a-z']+[\s\"'\u201c\u201d\u00ab"
+                        r"\u00bb,]+){0,4}")
 
 
 def _mitigating_context(ctx: _Ctx, start: int, end: int, rule: str) -> str:
@@ -347,10 +357,10 @@ def _mitigating_context(ctx: _Ctx, start: int, end: int, rule: str) -> str:
     ):
         return "in-group"
     quoted = any(qs <= start and end <= qe for qs, qe in ctx.quotes)
-    framed = quoted or any(
+    framed = quoted or (not _CLAUSE_TURN.search(text, start, end) and any(
         _FRAME_GAP.fullmatch(text, m.end(), start)
         for m in ctx.lex.frames.finditer(text, max(0, start - 60), start)
-    )
+    ))
     if not framed or ctx.lex.endorse.search(text):
         return ""
 
@@ -496,6 +506,8 @@ def _pattern_rules(ctx: _Ctx) -> Iterator[Evidence]:
                 start = subj_start if p.needs_people and subject in ("group", "people") else s
                 yield ctx.evidence(p.attribute, prob, min(start, s), e, p.rule)
             if p.group_prob:
+                if subject == "people" and _refers_to_people(ctx, subj_start):
+                    subject = "group"  # "never hire one; they are lazy": they are the people
                 if subject == "group":
                     bonus = 0.1 if re.search(r"\ball\s+(?:of\s+the\s+|the\s+)?$",
                                              ctx.text[max(0, subj_start - 12):subj_start]) else 0.0
@@ -504,6 +516,16 @@ def _pattern_rules(ctx: _Ctx) -> Iterator[Evidence]:
                 elif p.attribute == "dehumanization" and _starts_with_group(ctx, s):
                     yield ctx.evidence("identity_attack", p.group_prob, s, e,
                                        "identity:" + p.rule.split(":", 1)[-1])
+
+
+_ANAPHOR = re.compile(r"(?:they|them|these|those)\b")
+
+
+def _refers_to_people(ctx: _Ctx, pos: int) -> bool:
+    """Whether the pronoun at ``pos`` takes up a people named just before it."""
+    return bool(_ANAPHOR.match(ctx.text, pos)) and any(
+        pos - 120 <= s < pos for s, _e in ctx.people
+    )
 
 
 def _starts_with_group(ctx: _Ctx, pos: int) -> bool:

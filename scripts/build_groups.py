@@ -297,7 +297,7 @@ AMBIGUOUS_SLURS = {
     "gringos", "jocks", "palis", "tards", "mongs", "loonies", "groomers", "boongs", "jap",
     # gendered insults: "a stupid bitch" names women only when the sentence is about a woman
     "bitch", "bitches", "slut", "sluts", "whore", "whores", "skank", "skanks", "hoes",
-    "spastic", "spastics", "codgers",
+    "spastic", "codgers",
 }
 
 #: Words that tie an ambiguous slur to its group when they share its sentence: "she is a bitch"
@@ -309,6 +309,34 @@ GROUP_CUES: dict[str, str] = {
     "Disabled people": "wheelchair;wheelchairs;disabled;disability;disabilities;handicapped;"
                        "special needs",
 }
+
+#: Cities a threat names when it means the people living there ("flatten Moscow", "bomb Baku to
+#: dust"): (group, cities). Only names with no common other meaning.
+CITIES: list[tuple[str, str]] = [
+    ("Azerbaijanis", "baku;ganja;sumgait;shusha"),
+    ("Armenians", "yerevan;gyumri;vanadzor"),
+    ("Georgians", "tbilisi;batumi;kutaisi"),
+    ("Russians", "moscow;st petersburg;saint petersburg;novosibirsk;yekaterinburg"),
+    ("Ukrainians", "kyiv;kiev;kharkiv;kharkov;odesa;odessa;lviv;mariupol;zaporizhzhia;dnipro"),
+    ("Turks", "ankara;istanbul;izmir"),
+    ("Iranians", "tehran;isfahan;mashhad"),
+    ("Belarusians", "minsk"),
+    ("Syrians", "damascus;aleppo;homs"),
+    ("Iraqis", "baghdad;mosul;basra"),
+    ("Lebanese", "beirut"),
+    ("Israelis", "tel aviv;haifa"),
+    ("Palestinians", "gaza city;ramallah;rafah;khan younis"),
+    ("Afghans", "kabul;kandahar"),
+    ("Pakistanis", "karachi;islamabad;lahore"),
+    ("Indians", "new delhi;delhi;mumbai"),
+    ("Chinese people", "beijing;shanghai"),
+    ("North Koreans", "pyongyang"),
+    ("Nigerians", "lagos;abuja"),
+    ("Egyptians", "cairo"),
+    ("Saudis", "riyadh"),
+    ("Poles", "warsaw"),
+    ("Germans", "berlin"),
+]
 
 # Non-national groups: name -> (category, people terms, adjective terms, slurs, derogatory).
 GROUPS: dict[str, tuple[str, str, str, str, str]] = {
@@ -494,11 +522,12 @@ GROUPS: dict[str, tuple[str, str, str, str, str]] = {
     # age
     "Elderly people": ("age", "elderly people;the elderly;old people;pensioners;seniors;elderly;"
                        "older people;old folks;old folk;senior citizens;retirees;oaps;the aged;"
-                       "pensioner;old age pensioners", "elderly",
+                       "pensioner;old age pensioners;old person;elderly person;older person",
+                       "elderly",
                        "geezers;coffin dodgers;old farts;wrinklies;crumblies;old codgers;codgers;"
                        "old biddies", "boomers;boomer"),
-    "Young people": ("age", "young people;youngsters;teenagers;millennials;zoomers;gen z",
-                     "", "", ""),
+    "Young people": ("age", "young people;youngsters;teenagers;millennials;zoomers;gen z;"
+                     "teenager;youngster;young person", "", "", ""),
 }
 
 #: Phrases in which a group word means something else; a mention inside one is dropped.
@@ -558,7 +587,8 @@ NON_GROUP_PHRASES = [
     r"roma (?:tomato(?:es)?|fc|football|club)", r"as roma",
     r"sons? of (?:a |the )?bitch(?:es)?", r"(?:life|karma|payback)(?:'s| is) a bitch",
     r"bitch(?:es)? (?:about|slap(?:ped|s)?)", r"(?:attention|media|camera|publicity) whores?",
-    r"slut[- ]shaming", r"old wives'? tales?", r"spastic (?:colon|paralysis|cerebral palsy|diplegia)",
+    r"slut[- ]shaming", r"old wives'? tales?", r"(?:road|way) to damascus", r"damascus steel",
+    r"chicken kiev", r"kiev cake", r"spastic (?:colon|paralysis|cerebral palsy|diplegia)",
 ]
 
 #: Words that make an ambiguous country/demonym word political or ethnic (e.g. "china" + "war").
@@ -640,6 +670,8 @@ def build() -> dict[str, object]:
         add(name, cat, "adjective", row["adjective"])  # type: ignore[arg-type]
         add(name, cat, "people", row["people"])  # type: ignore[arg-type]
         add(name, cat, "country", row["country"])  # type: ignore[arg-type]
+    for name, cities in CITIES:
+        add(name, "nationality", "country", _split(cities))
     for name, terms, kind in NATIONALITY_SLURS:
         add(name, "nationality", kind, _split(terms), slur=True)
     for name, (cat, people, adjective, slurs, derogatory) in GROUPS.items():

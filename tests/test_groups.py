@@ -249,3 +249,14 @@ def test_a_speaker_can_name_their_own_group() -> None:
     assert not self_reference(text, text.index("disagree"))
     other = normalize("the gay man next door").text
     assert not self_reference(other, other.index("gay"))
+
+
+def test_cities_a_threat_may_name_stand_for_their_people() -> None:
+    (m,) = mentions("shells fell on Kharkiv overnight")
+    assert (m.group, m.kind) == ("Ukrainians", "country")
+    assert mentions("his conversion on the road to Damascus") == []
+
+
+def test_a_trait_adjective_before_an_occupation_names_people_but_a_nationality_does_not() -> None:
+    assert [(m.group, m.kind) for m in mentions("female councillors")] == [("Women", "people")]
+    assert [m.kind for m in mentions("russian politicians")] == ["adjective"]

@@ -367,3 +367,69 @@ def test_mitigating_contexts_are_listed_with_their_kind(text: str, kind: str) ->
 def test_a_denial_or_praise_that_turns_into_a_hedge_is_no_mitigation() -> None:
     assert mitigations(normalize("I don't hate Kurds, I just want them gone.")) == []
     assert mitigations(normalize("He is a decent Muslim, unlike the rest.")) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Write one more word about my family, Mr Petrov, and I will break your legs.",
+    "We're going to put him in the hospital, that lying columnist.",
+    "I'll be waiting outside your office with a crowbar tomorrow.",
+    "He'll be swinging from a tree by Christmas.",
+    "The governor should be marched out of his mansion and hanged.",
+    "I tracked down your address, Ms Rahimova. Sleep well.",
+    "Your daughter is home alone every evening, isn't she?",
+    "That judge will get what's coming to her.",
+    "Hope your flight goes down over the sea, columnist.",
+    "May you and your children burn alive.",
+    "I pray the next flood wipes out all the Kurds.",
+    "Whoever stabbed that blogger deserves a statue.",
+    "The gunman at the mosque is a hero to me.",
+    "Too bad the blast didn't get all of them.",
+    "If anybody shoots the mayor, I'll buy him a pint.",
+    "Drop a bomb on Tbilisi and be done with it.",
+])
+def test_threats_of_bodily_harm_surveillance_and_glorified_violence_are_threats(text: str
+                                                                                ) -> None:
+    assert "threat" in _attrs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'll beat you at chess any day.",
+    "We will beat them at the polls in May.",
+    "I'll break the news to her gently.",
+    "I'm going to kill this workout tonight.",
+    "The firefighter who pulled the child out deserves a medal.",
+    "The officer who shot the attacker was cleared by the inquiry.",
+    "She spends hours in the kitchen baking bread for the shelter.",
+])
+def test_sport_news_and_praise_of_rescuers_raise_no_threat_or_identity_attack(text: str) -> None:
+    assert not {"threat", "identity_attack"} & _attrs(text, floor=0.3)
+
+
+@pytest.mark.parametrize("text", [
+    "Never hire a deaf person, they are useless.",
+    "Female councillors are dishonest by nature.",
+    "Pensioners are selfish, greedy and a drain on the NHS.",
+    "You can smell the Kurds from the next street.",
+    "She should get back in the kitchen instead of running the council.",
+    "Don't ever rent your flat to a refugee.",
+    "Never employ a Kurd; they are lazy.",
+])
+def test_exclusion_stereotypes_and_gender_roles_aimed_at_a_group_are_identity_attacks(
+        text: str) -> None:
+    assert "identity_attack" in _attrs(text)
+
+
+@pytest.mark.parametrize(("text", "context"), [
+    ("'Gas the Kurds' is not a political view, it's incitement.", "counter-speech"),
+    ("Whoever wrote that Kurds are subhuman should read some history.", "counter-speech"),
+    ("I would never say Kurds deserve to die.", "negation"),
+])
+def test_single_quotes_distancing_frames_and_denied_sayings_mitigate(text: str, context: str
+                                                                    ) -> None:
+    found = _hostile(text)
+    assert found and all(e.mitigated == context and e.prob < 0.5 for e in found), found
+
+
+def test_a_frame_does_not_reach_past_a_turn_to_the_writers_own_voice() -> None:
+    text = "They keep saying Kurds are great but Kurds are subhuman, the fascists."
+    assert any(not e.mitigated and e.prob >= 0.8 for e in _hostile(text))

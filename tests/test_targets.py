@@ -191,3 +191,8 @@ def test_a_speaker_naming_their_own_group_is_no_target() -> None:
     assert targets("we dykes have marched in this town since 1979", CALM) == []
     assert targets("as a gay man I find gays who vote that way disgusting", ATTACK,
                    spans=[(45, 55)]) == ["Gay men"]
+
+
+def test_a_city_stands_for_its_people_when_bombed_with_everyone_in_it() -> None:
+    text = "I hope Iran bombs Baku to dust, with everyone in it"
+    assert targets(text, ATTACK, spans=[(11, 16)]) == ["Azerbaijanis"]
