@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -20,13 +21,16 @@ from civility.store import accounts as acc
 from civility.store import authors as sa
 from civility.store import queries as q
 from civility.store.models import AuthorRow, WebhookDelivery
+from tests import test_coral
 from tests.test_admin import sign_in
+from tests.test_coral import Coral, assert_coral_accepts, coral_request
 
 BENIGN = ("Thanks for the careful reporting, very informative.", "Good points about the budget.",
           "The council vote was close.")
 THREAT = "I will find you and kill you."
 INSULT = "you are a worthless idiot"
 HOOK = "http://127.0.0.1:9/hook"
+coral = test_coral.coral  # a live server whose default site is connected to Coral
 
 
 def post(client: TestClient, auth: dict[str, str], text: str, author: str | None,
@@ -297,3 +301,28 @@ def test_an_admin_sets_a_sites_rules_through_the_api_and_they_are_audited(app, c
     assert client.put("/api/v1/admin/sites/nowhere/rules", json={},
                       headers=csrf).status_code == 404
     assert client.get("/api/v1/admin/sites/default/rules").json()["new_author_approvals"] == 3
+
+
+def test_coral_commenters_are_premoderated_and_banned_here_like_anyone(coral: Coral) -> None:
+    """Coral sends its author's id with each comment: what Civility's moderators decide about
+    that author reaches Coral's next answer (PREMOD holds it in Coral's queue)."""
+    author = "baf4e943-3594-4fcc-b2ba-3e8de7a76352"
+    benign = coral_request("<p>Thanks for the careful reporting on the rail vote.</p>",
+                           author=author)
+    assert coral.send(benign).status_code == 204
+
+    def act_on(**body: Any) -> None:
+        r = httpx.post(f"{coral.base}/api/v1/authors/{author}/actions", json=body,
+                       headers={"Authorization": f"Bearer {coral.key}"}, timeout=60)
+        assert r.status_code == 201, r.text
+
+    act_on(action="premoderate", reason="argues in bad faith")
+    held = coral.send(benign).json()
+    assert held == {"status": "PREMOD", "actions": [], "tags": []}
+    act_on(action="ban")
+    rejected = coral.send(benign).json()
+    assert rejected["status"] == "REJECTED"
+    assert_coral_accepts(rejected)
+    history = coral.api(f"/api/v1/authors/{author}")
+    assert history["counts"]["publish"] == 1 and history["counts"]["review"] == 1
+    assert history["counts"]["reject"] == 1
