@@ -650,7 +650,8 @@ CSS = """
 table.points{border-collapse:collapse;width:100%;font-size:13px;margin-top:6px}
 table.points th,table.points td{padding:2px 6px;border-bottom:1px solid var(--rule)}
 table.points tr.mark td{font-weight:600}
-.ci{color:var(--muted);font-weight:400;font-size:12px}
+.ci{color:var(--muted);font-weight:400;font-size:12px;white-space:nowrap}
+table.points td:first-child{white-space:nowrap}
 .proposal{margin:0 0 24px}
 .changes{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:14px}
 pre{background:var(--wash);padding:12px;border-radius:6px;overflow:auto;font-size:12px}

@@ -828,9 +828,12 @@ def line_chart(
                           fill=MUTED))
     lx = left
     for c in drawn:
-        body.append(_rect(lx, 4, 12, 12, c.colour) + _text(lx + 17, 14.5, c.name, size=12))
-        lx += _text_width(c.name, 12) + 34
         dash = ' stroke-dasharray="5 4"' if c.dashed else ""
+        # The key is a stretch of the line itself: solid and dashed curves share a colour.
+        body.append(f'<line x1="{_f(lx)}" y1="10" x2="{_f(lx + 22)}" y2="10" '
+                    f'stroke="{c.colour}" stroke-width="2.5"{dash}/>'
+                    + _text(lx + 27, 14.5, c.name, size=12))
+        lx += _text_width(c.name, 12) + 44
         run: list[str] = []
         for x, y in [*sorted(c.points, key=lambda p: p[0]), (x_hi + 1, None)]:
             if y is not None and x <= x_hi:
@@ -851,14 +854,14 @@ def line_chart(
         body.append(f'<line x1="{_f(x)}" y1="{_f(top - 4)}" x2="{_f(x)}" '
                     f'y2="{_f(top + plot_h)}" stroke="{m.colour}" stroke-width="1.5"{dash}>'
                     f"<title>{escape(m.label)}</title></line>")
-        row = next((r for r, end in enumerate(ends) if end < x - 4), len(ends))
         label_w = _text_width(m.label, 11)
         flip = x + 4 + label_w > width - right
         tx = x - 4 if flip else x + 4
+        start, end = (tx - label_w, tx) if flip else (tx, tx + label_w)
+        row = next((r for r, last in enumerate(ends) if last < start - 6), len(ends))
         y = top - 8 - 13 * (row % 2) if row < 2 else top + 12 + 13 * (row - 2)
         body.append(_text(tx, y, m.label, anchor="end" if flip else "start", size=11,
                           fill=m.colour, weight="600"))
-        end = x if flip else x + 4 + label_w
         if row < len(ends):
             ends[row] = end
         else:
