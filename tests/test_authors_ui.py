@@ -30,6 +30,7 @@ def test_every_comment_shows_its_authors_history_and_links_to_it(env: Env) -> No
     assert "<b>bob</b>" not in queue and "&lt;b&gt;bob&lt;/b&gt;" in queue
     dee = env.client.get(f"/comments/{env.ids['c4']}").text
     assert 'href="/author?site=1&amp;name=dee"' in dee and "1 comment, 1 rejected" in text_of(dee)
+    assert "1 comment: 0 published, 0 held, 1 rejected" in text_of(dee)  # the comment's aside
     thread = env.client.get(f"/thread/{env.article_id}").text
     assert thread.count('href="/author?site=1&amp;name=') == 4
 

@@ -35,7 +35,7 @@ from civility.server.auth import (
 from civility.server.deps import get_db
 from civility.server.inputs import MAX_ID, in_id_range
 from civility.store import queries as q
-from civility.store.authors import author_summaries
+from civility.store.authors import author_history, author_summaries
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
 
 HERE = Path(__file__).parent
@@ -347,6 +347,7 @@ def render(request: Request, name: str, db: Session | None, user: ModeratorAccou
     if db is not None and user is not None:
         counts = q.counts_by_status(db)
     context.setdefault("flash", _flash(request))
+    context.setdefault("authors", {})  # comment id -> its author's summary (author_line)
     context.setdefault("flash_error", FLASH_ERRORS.get(request.query_params.get("error", ""), ""))
     context.update(user=user, csrf=csrf_token(request), counts=counts,
                    path=request.url.path, here=_here(request))
@@ -541,8 +542,10 @@ def comment_page(request: Request, db: Db, user: User, comment_id: int) -> Respo
     detail = q.comment_detail(db, comment_id) if in_id_range(comment_id) else None
     if detail is None:
         return _not_found(request, db, user, "comment")
+    history = (author_history(db, detail.site_id, detail.author, recent=3, actions=3)
+               if detail.author else None)
     return render(request, "comment.html", db, user, page_name="queue", c=detail,
-                  authors=author_summaries(db, [detail.id]))
+                  authors=author_summaries(db, [detail.id]), author=history)
 
 
 @router.get("/threads")
