@@ -219,6 +219,12 @@ def test_nothing_changes_until_an_admin_applies_it_and_the_apply_is_audited(cali
         store.close()
     shown = civility("policy", "show", "--site", SITE, "--db", url, cwd=folder)
     assert "threat" in shown.stdout and "reject  0.58" in shown.stdout
+    # Calibrating again compares with the applied policy: nothing more to change.
+    again = civility("calibrate", "--site", SITE, "--db", url, "--proposal", "again.toml",
+                     cwd=folder)
+    assert "reject 0.58 (precision 94%, recall 100%)" in again.stdout
+    assert "the threshold in force is right" in again.stdout
+    assert "0 thresholds changed" in again.stdout
 
     back = civility("policy", "apply", "--server-policy", "--site", SITE, "--db", url,
                     cwd=folder)
