@@ -19,8 +19,15 @@ def test_the_screen_is_on_unless_civility_screen_turns_it_off(monkeypatch, value
     assert Settings.from_env().screen is screen
 
 
-def test_secure_cookies_are_off_unless_asked_for(monkeypatch):
-    monkeypatch.delenv("CIVILITY_COOKIE_SECURE", raising=False)
-    assert Settings.from_env().cookie_secure is False
-    monkeypatch.setenv("CIVILITY_COOKIE_SECURE", "true")
-    assert Settings.from_env().cookie_secure is True
+@pytest.mark.parametrize(
+    ("value", "secure"),
+    [(None, None), ("auto", None), ("", None), ("true", True), ("1", True), ("0", False),
+     ("false", False)],
+)
+def test_secure_cookies_follow_the_request_scheme_unless_forced(monkeypatch, value, secure):
+    """None means "decide per request": Secure over https, including behind a trusted proxy."""
+    if value is None:
+        monkeypatch.delenv("CIVILITY_COOKIE_SECURE", raising=False)
+    else:
+        monkeypatch.setenv("CIVILITY_COOKIE_SECURE", value)
+    assert Settings.from_env().cookie_secure is secure
