@@ -55,8 +55,8 @@ def noisy_or(*probabilities: float) -> float:
 _HATE = ("identity_attack", "threat", "dehumanization")
 #: Everything the rules found hostile sits in a mitigating context: trust that, fully.
 _FIRM_DAMPING = {
-    **dict.fromkeys(_HATE, (0.3, 1.0)),
-    **dict.fromkeys(("toxicity", "severe_toxicity", "insult"), (0.6, 1.0)),
+    **dict.fromkeys((*_HATE, "severe_toxicity"), (0.25, 1.0)),
+    **dict.fromkeys(("toxicity", "insult"), (0.6, 1.0)),
 }
 #: Only a cue somewhere in the comment ("I don't hate X", "X deserve respect"): halve the
 #: model, but by at most 0.35, so that a cue cannot launder a comment the model is sure of.
@@ -70,12 +70,13 @@ def model_damping(
     most it may remove)}``; empty when nothing mitigates.
 
     Hostile rule evidence outside any mitigating context (a second sentence that really
-    attacks) turns damping off altogether.
+    attacks) turns damping off altogether. Firm damping needs the rules' own finding: all the
+    hostile evidence mitigated, or a cue that denies the hostile words themselves.
     """
     hostile = [e for e in evidence if e.attribute in _HATE]
     if any(not e.mitigated and e.prob >= 0.5 for e in hostile):
         return {}
-    if any(e.mitigated for e in hostile):
+    if any(e.mitigated for e in hostile) or any(m.firm for m in mitigations):
         return dict(_FIRM_DAMPING)
     return dict(_CUE_DAMPING) if mitigations else {}
 

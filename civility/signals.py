@@ -49,7 +49,7 @@ __all__ = ["Evidence", "Mitigation", "analyse", "detect", "find_links", "macro",
 #: Attributes whose evidence a mitigating context weakens (profanity stays profanity).
 HOSTILE = frozenset({"identity_attack", "threat", "dehumanization", "insult"})
 #: How much of its strength hostile evidence keeps in each mitigating context.
-_KEEP = {"negation": 0.25, "counter-speech": 0.25, "report": 0.25, "in-group": 0.2}
+_KEEP = {"negation": 0.15, "counter-speech": 0.15, "report": 0.15, "in-group": 0.15}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,8 @@ class Mitigation:
     start: int
     end: int
     text: str
+    #: The cue denies the hostile words themselves ("X are not vermin"), see ``[[mitigations]]``.
+    firm: bool = False
 
 
 # --- loading -------------------------------------------------------------------------
@@ -105,6 +107,9 @@ class _Pattern:
     #: The regex is only tried when the text has one of these words or symbols (none: always).
     keywords: frozenset[str] = frozenset()
     symbols: tuple[str, ...] = ()
+    #: For ``[[mitigations]]`` cues (which reuse this record, ``rule`` being the kind): the cue
+    #: denies the hostile words themselves.
+    firm: bool = False
 
     def worth_trying(self, ctx: _Ctx) -> bool:
         if self.needs_group and not ctx.group_spans:
@@ -214,7 +219,7 @@ def _lexicon() -> _Lexicon:
         mitigations=tuple(
             _Pattern("mitigation", m["kind"], 0.0, None, None, False,
                      bool(m.get("needs_group", False)), re.compile(expand(m["regex"])),
-                     *_keywords(m))
+                     *_keywords(m), firm=bool(m.get("firm", False)))
             for m in raw.get("mitigations", [])
         ),
         frames=re.compile(expand(context.get("frames", "(?!)"))),
@@ -393,15 +398,15 @@ def mitigations(norm: Normalized) -> list[Mitigation]:
 def _mitigations(ctx: _Ctx) -> list[Mitigation]:
     lex, norm, text = ctx.lex, ctx.norm, ctx.text
     endorsed = lex.endorse.search(text) is not None
-    found = [(p.rule, *m.span()) for p in lex.mitigations if p.worth_trying(ctx)
+    found = [(p.rule, *m.span(), p.firm) for p in lex.mitigations if p.worth_trying(ctx)
              for m in p.regex.finditer(text)
              if not (endorsed and p.rule in ("counter-speech", "report"))]
-    found += [("in-group", s, e) for s, e, _t in ctx.group_spans if self_reference(text, s)
-              and any(a == s for a, _b in ctx.people)]
+    found += [("in-group", s, e, False) for s, e, _t in ctx.group_spans
+              if self_reference(text, s) and any(a == s for a, _b in ctx.people)]
     out = []
-    for kind, s, e in sorted(found, key=lambda f: (f[1], f[2])):
+    for kind, s, e, firm in sorted(found, key=lambda f: (f[1], f[2])):
         os_, oe = norm.to_original(s, e)
-        out.append(Mitigation(kind, os_, oe, norm.original[os_:oe]))
+        out.append(Mitigation(kind, os_, oe, norm.original[os_:oe], firm))
     return out
 
 

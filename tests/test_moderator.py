@@ -160,6 +160,7 @@ def test_violent_idioms_and_news_reports_are_published(moderator, text):
     "Trans people deserve the same respect as everyone else.",
     "Violence against women has to stop.",
     "As a queer woman I thought the coverage was fair.",
+    "Armenians are not vermin. They are our neighbours and friends.",
 ])
 def test_counter_speech_denials_support_and_in_group_speech_are_published(moderator, text):
     (verdict,) = moderator.moderate([text])

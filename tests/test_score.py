@@ -128,3 +128,9 @@ def test_a_threat_aimed_at_a_people_is_an_identity_attack():
 def test_a_threat_against_a_state_stays_a_threat_only():
     scores = combine(QUIET_MODEL, [("threat", 0.95)])
     assert compose(scores, aimed_at_people=False) == scores
+
+
+def test_a_cue_denying_the_hostile_words_themselves_is_trusted_fully():
+    damping = model_damping([], [Mitigation("negation", 0, 4, "text", firm=True)])
+    assert combine({**QUIET_MODEL, "identity_attack": 0.9}, [], damping=damping)[
+        "identity_attack"] < 0.3

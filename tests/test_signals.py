@@ -433,3 +433,10 @@ def test_single_quotes_distancing_frames_and_denied_sayings_mitigate(text: str, 
 def test_a_frame_does_not_reach_past_a_turn_to_the_writers_own_voice() -> None:
     text = "They keep saying Kurds are great but Kurds are subhuman, the fascists."
     assert any(not e.mitigated and e.prob >= 0.8 for e in _hostile(text))
+
+
+def test_denying_the_hostile_predicate_itself_is_a_firm_cue() -> None:
+    (cue,) = mitigations(normalize("Kurds are not vermin. They are our neighbours."))
+    assert (cue.kind, cue.firm) == ("negation", True)
+    (cue,) = mitigations(normalize("Nobody should have to read this."))
+    assert (cue.kind, cue.firm) == ("negation", False)
