@@ -67,9 +67,6 @@ def seed_two_sites(app: Any) -> Sites:
         q.record_feedback(db, alpha, text=f"{SECRET} as Coral saw it", actor=f"{SECRET}-coral",
                           scores=[q.SuggestedValue("toxicity", "TOXICITY", 1.0)],
                           comment_id=held.id, client_token="a-c1")
-        q.record_feedback(db, alpha, text=f"{SECRET} as Coral saw it", actor=f"{SECRET}-coral",
-                          scores=[q.SuggestedValue("toxicity", "TOXICITY", 1.0)],
-                          comment_id=held.id, client_token="a-c1")
         b_article = q.upsert_article(db, beta, "b-article", title="beta title")
         (benign,) = q.accept_comments(db, beta, [q.NewComment("b-c1", "Nice piece.")], b_article)
         q.store_verdicts(db, [(benign.id, Verdict("b-c1", "Nice piece.", {"toxicity": 0.01},
@@ -138,17 +135,6 @@ CALLS: dict[tuple[str, str], Call] = {
         "comment": {"text": "hello"}, "requestedAttributes": {"TOXICITY": {}},
         "doNotStore": False}),
     ("POST", "/v1/moderations"): Call(json=lambda ids: {"input": "hello"}),
-    # Perspective feedback: alpha's clientToken finds nothing of alpha's from beta's key
-    ("POST", "/v1alpha1/comments:suggestscore"): Call(json=lambda ids: {
-        "comment": {"text": "hello"}, "clientToken": ids["external_id"],
-        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}}}),
-    ("GET", "/api/v1/feedback"): Call(owner_sees=True),
-    ("GET", "/$discovery/rest"): Call(),
-    ("GET", "/discovery/v1/apis/commentanalyzer/v1alpha1/rest"): Call(),
-    # Coral's phase: signed by a site's secret, never by a key (tests/test_coral.py)
-    ("POST", "/integrations/coral/v1/moderate"): Call(json=lambda ids: {
-        "action": "NEW", "comment": {"body": "hello", "parentID": None},
-        "author": {"id": "u", "role": "COMMENTER"}, "story": {"id": "a-article", "url": "x"}}),
     # Perspective feedback: alpha's clientToken finds nothing of alpha's from beta's key
     ("POST", "/v1alpha1/comments:suggestscore"): Call(json=lambda ids: {
         "comment": {"text": "hello"}, "clientToken": ids["external_id"],
