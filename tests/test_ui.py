@@ -245,6 +245,17 @@ def test_the_login_page_has_labelled_fields_and_a_csrf_token(env: Env) -> None:
     assert 'name="next" value="/audit"' in html
 
 
+def test_logging_in_never_redirects_to_another_host_even_with_a_backslash(env: Env) -> None:
+    for target in ("/\\evil.example", "//evil.example/x", "https://evil.example/"):
+        env.client.cookies.clear()
+        page = env.client.get("/login")
+        response = env.client.post("/login", data={"username": "mod", "password": PASSWORD,
+                                                   "csrf_token": csrf_of(page.text),
+                                                   "next": target})
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == "/", target
+
+
 def test_a_wrong_password_says_so_on_the_login_page(env: Env) -> None:
     page = env.client.get("/login")
     response = env.client.post("/login", data={"username": "mod", "password": "nope",

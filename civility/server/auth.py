@@ -27,13 +27,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from civility.server.errors import ApiError, LoginRequired
+from civility.server.redirects import safe_next, wants_json
 from civility.store import accounts
 from civility.store.accounts import KeyInfo, ModeratorAccount
 
@@ -377,21 +377,6 @@ def redact_access_log(logger: str = "uvicorn.access") -> None:
 router = APIRouter()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only local paths: an attacker must not turn the login page into an open redirect."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def client_address(host: str) -> str:
     """The throttling unit of a client: its IPv4 address, or its IPv6 /64 (one subscriber
     gets a whole /64, so single IPv6 addresses cost an attacker nothing)."""
@@ -522,12 +507,12 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "") or ""))
+    target = safe_next(str(form.get("next", "") or ""), default="/")
     address = client_address(request.client.host if request.client else "")
 
     def fail(error: str, status: int, message: str, retry: float = 0) -> Response:
         headers = {"Retry-After": str(math.ceil(retry))} if retry else None
-        if _wants_json(request):
+        if wants_json(request):
             raise ApiError(status, message, headers=headers)
         from civility.server.ui import login_form  # the UI imports this module
 
@@ -562,7 +547,7 @@ async def login(request: Request) -> Response:
         return fail("invalid", 401, "wrong username or password")
     throttle.succeeded(username, address)
     response: Response = (JSONResponse({"username": account.username, "role": account.role})
-                          if _wants_json(request) else RedirectResponse(target, status_code=303))
+                          if wants_json(request) else RedirectResponse(target, status_code=303))
     settings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=cookie_secure(settings.cookie_secure, request.url.scheme),
@@ -580,7 +565,7 @@ async def logout(request: Request) -> Response:
             accounts.end_session(db, token)
 
     await run_in_threadpool(end)
-    response: Response = (JSONResponse({"logged_out": True}) if _wants_json(request)
+    response: Response = (JSONResponse({"logged_out": True}) if wants_json(request)
                           else RedirectResponse("/login", status_code=303))
     response.delete_cookie(SESSION_COOKIE)
     return response

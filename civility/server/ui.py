@@ -34,6 +34,7 @@ from civility.server.auth import (
 )
 from civility.server.deps import get_db
 from civility.server.inputs import MAX_ID, in_id_range
+from civility.server.redirects import safe_next, wants_json
 from civility.store import queries as q
 from civility.store.authors import author_history, author_summaries
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
@@ -276,16 +277,6 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return value.astimezone(UTC).strftime("%-d %b %Y")
 
 
-def safe_next(target: str | None, default: str = "/queue") -> str:
-    """Only local paths: never ``//host`` or ``http://...`` (open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return default
-    return target
-
-
 def with_params(path: str, **params: Any) -> str:
     """``path`` with ``params`` set in its query string (``None`` removes a parameter)."""
     parts = urlsplit(path)
@@ -368,11 +359,6 @@ def _flash(request: Request) -> str:
 def _here(request: Request) -> str:
     query = request.url.query
     return request.url.path + ("?" + query if query else "")
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def _not_found(request: Request, db: Session, user: ModeratorAccount, what: str) -> Response:
@@ -496,7 +482,7 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
     Browsers without JavaScript get a 303 back to where they were; the script asks for JSON
     and updates the page in place.
     """
-    wants_json = _wants_json(request)
+    as_json = wants_json(request)
     ids = list(dict.fromkeys(ids or []))[:500]
     message = "Unknown action." if action not in ACTIONS else "" if ids else "Nothing selected."
     if not message and action == "reject" and reason_code:
@@ -505,7 +491,7 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
         except ValueError as err:
             message = str(err)
     if message:
-        if wants_json:
+        if as_json:
             return JSONResponse({"error": {"code": 400, "status": "INVALID_ARGUMENT",
                                            "message": message}}, status_code=400)
         problem = "reason" if ids and action in ACTIONS else None
@@ -522,12 +508,12 @@ def decide(request: Request, db: Db, user: User, action: Annotated[str, Form()],
                                          reason=reason[:500])
     except LookupError as err:
         message = str(err) or "No such comment."
-        if wants_json:
+        if as_json:
             return JSONResponse({"error": {"code": 404, "status": "NOT_FOUND",
                                            "message": message}}, status_code=404)
         return _not_found(request, db, user, "comment")
     decided = [r.comment_id for r in records]
-    if wants_json:
+    if as_json:
         counts = q.counts_by_status(db)
         noun = "comment" if len(decided) == 1 else "comments"
         return JSONResponse({"action": action, "ids": decided, "queue": counts.get("review", 0),
