@@ -43,6 +43,7 @@ from civility.store.models import (
     SiteRulesRow,
     WebhookDelivery,
 )
+from civility.store.queries.decisions import _decide_many
 from civility.types import Verdict
 
 #: How an author listing can be narrowed (besides a name search).
@@ -373,8 +374,8 @@ def _apply(db: Session, row: AuthorRow, plan: ActionPlan, *, actor: str, reason:
             .order_by(CommentRow.id)))
         why = reject_reason or (f"other: author {plan.status}"
                                 + (f" ({reason})" if reason else ""))
-        q._decide_many(db, [(c, "reject", actor, why[:500], None) for c in open_comments],
-                       source="human", now=now)
+        _decide_many(db, [(c, "reject", actor, why[:500], None) for c in open_comments],
+                     source="human", now=now)
         details["rejected"] = len(open_comments)
         details["rejected_ids"] = [c.external_id for c in open_comments[:_NAMED_IDS]]
     action = AuthorActionRow(author_id=row.id, site_id=row.site_id, action=plan.action,

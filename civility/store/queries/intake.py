@@ -1,0 +1,217 @@
+"""Comments in: accepting them idempotently, storing the model's verdicts, and the pending
+queue the scorer claims from (with retries and giving up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civility.store.models import (
+    Article,
+    AttributeScore,
+    CommentRow,
+    Decision,
+    Scoring,
+    SpanRow,
+    TargetRow,
+)
+from civility.store.queries.decisions import _decide_many
+from civility.store.queries.records import Accepted, NewComment, PendingComment
+from civility.types import Verdict
+
+# --------------------------------------------------------------------------- comments in
+
+
+def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
+                    article_id: int | None = None) -> list[Accepted]:
+    """Store comments and COMMIT before anything scores them; known external ids are returned
+    as they are (idempotent), never duplicated or overwritten."""
+    ids = [c.external_id for c in comments]
+    existing = _existing(db, site_id, ids)
+    out: list[Accepted] = []
+    new_rows: list[tuple[int, CommentRow]] = []
+    now = datetime.now(UTC)
+    for i, c in enumerate(comments):
+        if c.external_id in existing:
+            continue
+        row = _new_row(site_id, c, article_id, now)
+        existing[c.external_id] = (-1, "pending")  # store a repeat inside one request once
+        new_rows.append((i, row))
+    if new_rows:
+        db.add_all([r for _, r in new_rows])
+        try:
+            db.commit()
+        except IntegrityError:  # a concurrent request stored some of them first: go one by one
+            db.rollback()
+            return _accept_one_by_one(db, site_id, comments, article_id)
+    created = {r.external_id for _, r in new_rows}
+    final = _existing(db, site_id, ids)
+    for c in comments:
+        cid, status = final[c.external_id]
+        out.append(Accepted(cid, c.external_id, c.external_id in created, status))
+        created.discard(c.external_id)  # a repeat inside one request is a duplicate
+    return out
+
+
+def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment],
+                       article_id: int | None) -> list[Accepted]:
+    out = []
+    for c in comments:
+        found = _existing(db, site_id, [c.external_id])
+        if c.external_id in found:
+            cid, status = found[c.external_id]
+            out.append(Accepted(cid, c.external_id, False, status))
+            continue
+        row = _new_row(site_id, c, article_id, datetime.now(UTC))
+        db.add(row)
+        try:
+            db.commit()
+            out.append(Accepted(row.id, c.external_id, True, "pending"))
+        except IntegrityError:
+            db.rollback()
+            cid, status = _existing(db, site_id, [c.external_id])[c.external_id]
+            out.append(Accepted(cid, c.external_id, False, status))
+    return out
+
+
+def _new_row(site_id: int, c: NewComment, article_id: int | None, now: datetime) -> CommentRow:
+    """A pending comment; its submitter's scoring is attempt 1 (the lease starts now)."""
+    return CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
+                      author=c.author, text=c.text, created_at=c.created_at or now,
+                      received_at=now, status="pending", score_attempts=1,
+                      score_claimed_at=now, score_error="", origin=c.origin, queued=c.queued)
+
+
+def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    if not external_ids:
+        return {}
+    rows = db.execute(select(CommentRow.external_id, CommentRow.id, CommentRow.status)
+                      .where(CommentRow.site_id == site_id,
+                             CommentRow.external_id.in_(set(external_ids))))
+    return {e: (i, s) for e, i, s in rows}
+
+
+def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy: str = "",
+                   rescore: bool = False) -> list[int]:
+    """Save each verdict as the comment's current scoring and, unless a human has already
+    decided, as the model's decision (which also queues the webhook); returns the ids saved.
+
+    A comment is scored once: unless ``rescore`` (a deliberate new scoring, e.g. by a new
+    model), a verdict for a comment that already has a scoring (a duplicate submission, a
+    retry racing the first attempt, another server process) is dropped, so there is one model
+    decision and one webhook delivery per comment. The first statement claims the comments
+    atomically (PostgreSQL's row locks make a concurrent claim wait and then see the winner's
+    scoring; SQLite has one writer at a time).
+
+    One statement per table for the whole batch: the server calls this once per micro-batch,
+    so its cost is shared by every request in it.
+    """
+    verdicts: dict[int, Verdict] = {}
+    for cid, v in pairs:
+        verdicts.setdefault(cid, v)  # a comment listed twice keeps its first verdict
+    if not verdicts:
+        return []
+    unscored = [] if rescore else [CommentRow.scoring_id.is_(None)]
+    claimed = set(db.scalars(
+        update(CommentRow).where(CommentRow.id.in_(list(verdicts)), *unscored)
+        .values(scoring_id=-1).returning(CommentRow.id)
+        .execution_options(synchronize_session=False)))
+    if not claimed:
+        db.rollback()
+        return []
+    comments = {c.id: c for c in db.scalars(
+        select(CommentRow).where(CommentRow.id.in_(claimed))
+        .execution_options(populate_existing=True))}
+    human_decided = set(db.scalars(select(Decision.comment_id).where(
+        Decision.comment_id.in_(list(comments)), Decision.source == "human")))
+    todo = [(cid, v) for cid, v in verdicts.items() if cid in comments]
+    now = datetime.now(UTC)
+    scorings = [Scoring(comment_id=cid, model_version=v.model_version, policy=policy,
+                        decision=v.decision, reasons=list(v.reasons), created_at=now,
+                        language=v.language)
+                for cid, v in todo]
+    db.add_all(scorings)
+    db.flush()  # one INSERT ... RETURNING for the batch
+    attrs, targets, spans = [], [], []
+    for scoring, (cid, v) in zip(scorings, todo, strict=True):
+        sid = scoring.id
+        attrs += [{"scoring_id": sid, "attribute": a, "comment_id": cid, "value": float(p)}
+                  for a, p in v.attributes.items()]
+        targets += [{"scoring_id": sid, "comment_id": cid, "group_name": t.group,
+                     "category": t.category, "mention": t.mention, "start": t.start,
+                     "end": t.end} for t in v.targets]
+        spans += [{"scoring_id": sid, "comment_id": cid, "attribute": x.attribute,
+                   "start": x.start, "end": x.end, "text": x.text, "score": float(x.score)}
+                  for x in v.spans]
+        comments[cid].scoring_id = sid
+        comments[cid].score_error = ""
+    for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
+        if rows:
+            db.execute(insert(model), rows)
+    decided = [(comments[cid], v) for cid, v in todo if cid not in human_decided]
+    _decide_many(db, [(c, v.decision, v.model_version or "model", "; ".join(v.reasons),
+                       {"attributes": {k: round(p, 4) for k, p in v.attributes.items()}})
+                      for c, v in decided], source="model", now=now)
+    db.commit()
+    return [cid for cid, _ in todo]
+
+
+def _unscored_since(stale_before: datetime) -> list[Any]:
+    """Pending, never scored, and its latest attempt (lease) started before ``stale_before``."""
+    return [CommentRow.status == "pending", CommentRow.scoring_id.is_(None),
+            or_(CommentRow.score_claimed_at.is_(None),
+                CommentRow.score_claimed_at < stale_before)]
+
+
+def claim_pending(db: Session, *, stale_before: datetime, max_attempts: int, limit: int = 256,
+                  now: datetime | None = None) -> list[PendingComment]:
+    """Claim comments still pending whose latest scoring attempt started before
+    ``stale_before`` (its request died, or its scoring failed) and that have had fewer than
+    ``max_attempts``: each claim counts an attempt and renews the lease, atomically, so
+    concurrent sweeps (several server processes) never claim the same comment. Commits."""
+    now = now or datetime.now(UTC)
+    conds = [*_unscored_since(stale_before), CommentRow.score_attempts < max_attempts]
+    candidates = select(CommentRow.id).where(*conds).order_by(CommentRow.id).limit(limit)
+    ids = list(db.scalars(
+        update(CommentRow).where(CommentRow.id.in_(candidates.scalar_subquery()), *conds)
+        .values(score_attempts=CommentRow.score_attempts + 1, score_claimed_at=now)
+        .returning(CommentRow.id).execution_options(synchronize_session=False)))
+    db.commit()
+    if not ids:
+        return []
+    rows = db.execute(select(CommentRow.id, CommentRow.external_id, CommentRow.text,
+                             CommentRow.author, Article.text, CommentRow.score_attempts,
+                             CommentRow.site_id)
+                      .outerjoin(Article, Article.id == CommentRow.article_id)
+                      .where(CommentRow.id.in_(ids)).order_by(CommentRow.id))
+    return [PendingComment(*r) for r in rows]
+
+
+def give_up_pending(db: Session, *, stale_before: datetime, max_attempts: int) -> list[int]:
+    """Mark ``failed`` the comments that used every attempt and are still unscored once the
+    last lease ran out; returns their ids. A moderator can still decide them. Commits."""
+    ids = list(db.scalars(
+        update(CommentRow)
+        .where(*_unscored_since(stale_before), CommentRow.score_attempts >= max_attempts)
+        .values(status="failed", score_error=case(
+            (CommentRow.score_error == "",
+             f"not scored after {max_attempts} attempts (the server stopped mid-way)"),
+            else_=CommentRow.score_error))
+        .returning(CommentRow.id).execution_options(synchronize_session=False)))
+    db.commit()
+    return ids
+
+
+def record_scoring_errors(db: Session, errors: Sequence[tuple[int, str]]) -> None:
+    """Remember why scoring failed (shown with the comment; the sweep retries it). Commits."""
+    for cid, error in errors:
+        db.execute(update(CommentRow).where(CommentRow.id == cid, CommentRow.scoring_id.is_(None))
+                   .values(score_error=error[:2000])
+                   .execution_options(synchronize_session=False))
+    db.commit()
