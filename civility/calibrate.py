@@ -469,7 +469,7 @@ def report_html(cal: Calibration, *, current: Policy, proposed: Policy,
     """The calibration report as one self-contained HTML file (inline CSS and SVG)."""
     from civility import __version__, charts
     from civility.policy import policy_changes
-    from civility.report import _css, _figure
+    from civility.report.html import _css, _figure
 
     when = cal.generated.strftime("%d %B %Y, %H:%M UTC")
     changes = policy_changes(current, proposed)
@@ -584,7 +584,7 @@ def agreement_chart(periods: Sequence[Period], *, chart_id: str | None = None,
 
 def _attribute_figure(r: AttributeResult, cal: Calibration) -> str:
     from civility import charts
-    from civility.report import _figure
+    from civility.report.html import _figure
 
     colour = charts.ATTRIBUTE_COLOURS.get(r.attribute, charts.NEUTRAL)
     markers = []
