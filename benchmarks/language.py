@@ -29,6 +29,7 @@ DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
 from civility.language import UNDETERMINED, identify  # noqa: E402
+from civility.numerics import cpu_info  # noqa: E402
 
 
 def english_comments(n: int) -> list[str]:
@@ -51,6 +52,7 @@ def main() -> None:
     per = (time.process_time() - start) / len(texts) * 1e6
     other = [(code, t) for code, t in zip(found, texts, strict=True)
              if code not in ("en", UNDETERMINED)]
+    print(cpu_info().describe())
     print(f"{len(texts)} English comments, mean {sum(map(len, texts)) / len(texts):.0f} chars")
     print(f"  {per:.1f} µs of CPU per comment")
     print(f"  given another language: {len(other)} ({len(other) / len(texts):.2%}) "

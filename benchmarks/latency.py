@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from civility.numerics import choose, cpu_info
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = [
     "Thanks for the clear reporting on the council vote.",
@@ -243,7 +245,10 @@ def main() -> None:
         for mode in args.modes.split(","):
             window = args.window_ms if mode == "batched" else 0.0
             results.append(asyncio.run(run_mode(mode, window, args, Path(tmp))))
+    cpu = cpu_info()
+    print(cpu.describe())
     report = {"endpoint": args.endpoint, "clients": args.clients, "rate_per_client": args.rate,
+              "cpu": cpu.model, "cpu_features": cpu.features, "numerics": choose(),
               "cpus": os.cpu_count(), "python": platform.python_version(),
               "model": os.environ.get("CIVILITY_MODEL", "civility-minilm"), "results": results}
     print(f"{'mode':<10} {'n':>6} {'err':>4} {'rps':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")

@@ -35,6 +35,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from civility.numerics import cpu_info  # noqa: E402
 
 # --------------------------------------------------------------------------- generated comments
 
@@ -159,10 +162,12 @@ def _env() -> dict[str, str]:
 
 
 def civility_run(path: Path, *, workers: int | None, batch_size: int, tmp: Path,
-                 screen: bool = True, model: str | None = None) -> dict:
+                 screen: bool = True, model: str | None = None,
+                 numerics: str | None = None) -> dict:
     """``civility score`` end to end: comments/s over the wall time and peak RSS."""
     out = tmp / f"scored-{path.stem}-{workers}.jsonl"
-    cmd = [sys.executable, "-m", "civility.cli", "score", str(path), "-o", str(out),
+    cmd = [sys.executable, "-m", "civility.cli", *(["--numerics", numerics] if numerics else []),
+           "score", str(path), "-o", str(out),
            "--batch-size", str(batch_size), "--no-progress",
            "--screen" if screen else "--no-screen"]
     if model:
@@ -239,6 +244,7 @@ def main() -> None:
         path = comments_file(Path(tmp), args.n)
         ours = civility_run(path, workers=args.workers, batch_size=args.batch_size, tmp=Path(tmp))
         base = baseline_run("minilm", path, batch_size=args.batch_size, threads=args.threads)
+    print(cpu_info().describe())
     print(f"{args.n:,} generated comments, batch size {args.batch_size}, {os.cpu_count()} cores")
     print(f"  civility score (end to end)   {ours['per_s']:8.1f} comments/s  "
           f"({ours['seconds']:.1f} s, peak RSS {ours['peak_rss_mb']:.0f} MB)")

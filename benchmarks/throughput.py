@@ -11,7 +11,15 @@ Prints figures; it is not a test. On the same generated comments (default 10k):
    batch to its longest text, and are timed after loading (in their favour);
 3. the ratios;
 4. how Civility's time grows with input size (10k, 100k; 1M with ``--full``)
-   and with workers (1, 2).
+   and with workers (1, 2);
+5. with ``--numerics int8,fp32``: the transformer alone in this process under
+   each numerics (µs per word piece, every comment read, no screen), and
+   ``civility score`` end to end under each.
+
+``--texts FILE.jsonl`` (one ``{"text": ...}`` per line) scores those comments
+instead of generated ones, e.g. Civil Comments texts from Toxic Spans. The CPU
+model and its vector features are printed first: figures only compare within
+one CPU kind (see README "Speed").
 
 Usage::
 
@@ -19,24 +27,71 @@ Usage::
     python benchmarks/throughput.py --full                                       # adds 1M rows
     python benchmarks/throughput.py --n 1000 --sizes 1000,5000 --no-baselines    # a quick look
     python benchmarks/throughput.py --compare-model runs/train/teacher-export    # vs. the teacher
+    python benchmarks/throughput.py --texts civil.jsonl --n 1000 --numerics int8,fp32 \
+        --sizes 1000 --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from score_speed import baseline_run, civility_run, comments_file
 
+from civility.numerics import NUMERICS, cpu_info
+
 
 def _ints(text: str) -> list[int]:
     return [int(x.replace("_", "").replace("k", "000").replace("M", "000000"))
             for x in text.split(",") if x]
+
+
+def given_texts(source: Path, n: int, directory: Path) -> Path:
+    """The first ``n`` comments of a JSONL file, checked, as a file ``civility score`` reads."""
+    path = directory / f"texts-{n}.jsonl"
+    kept = 0
+    with source.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as dst:
+        for number, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                text = json.loads(line)["text"]
+            except (ValueError, KeyError, TypeError) as err:
+                raise SystemExit(
+                    f"{source}:{number}: not a JSON object with a 'text' ({err})") from None
+            dst.write(json.dumps({"id": f"t{kept}", "text": text}) + "\n")
+            kept += 1
+            if kept == n:
+                break
+    if not kept:
+        raise SystemExit(f"{source}: no comments")
+    return path
+
+
+def model_only(path: Path, numerics: str, repeats: int = 2) -> dict:
+    """The transformer alone (every window read), in this process: µs per word piece.
+
+    The best of ``repeats`` passes, to keep other processes' noise out.
+    """
+    from civility.model import NeuralScorer
+
+    with path.open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    scorer = NeuralScorer(numerics=numerics)
+    pieces = sum(len(w[1]) + 2 for w in scorer.windows(texts))
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        scorer.score(texts)
+        best = min(best, time.perf_counter() - started)
+    return {"pieces": pieces, "us_per_piece": best / pieces * 1e6, "per_s": len(texts) / best}
 
 
 def main() -> None:
@@ -54,18 +109,44 @@ def main() -> None:
     parser.add_argument("--compare-model", metavar="DIR",
                         help="also time another model directory end to end (e.g. the 6-layer "
                              "teacher the shipped student was distilled from)")
+    parser.add_argument("--texts", type=Path, metavar="FILE.jsonl",
+                        help="score these comments (JSONL with a 'text' field; the first --n) "
+                             "instead of generated ones")
+    parser.add_argument("--numerics", type=lambda s: [x for x in s.split(",") if x],
+                        default=[], help="also compare these numerics (e.g. int8,fp32; "
+                                         f"from {', '.join(NUMERICS)})")
     parser.add_argument("--baseline-n", type=int,
                         help="time the baselines on the first N of the comments (default: all; "
                              "BERT-base is slow, and comments/s does not depend on N)")
     args = parser.parse_args()
     sizes = sorted(set(args.sizes + ([1_000_000] if args.full else [])))
     cores = os.cpu_count() or 1
+    bad = [x for x in args.numerics if x not in NUMERICS]
+    if bad:
+        parser.error(f"--numerics: {', '.join(bad)} not in {', '.join(NUMERICS)}")
+    print(cpu_info().describe(), flush=True)
 
     with tempfile.TemporaryDirectory(prefix="civility-bench-") as tmp:
         tmpdir = Path(tmp)
-        path = comments_file(tmpdir, args.n)
-        print(f"# {args.n:,} generated comments, batch size {args.batch_size}, {cores} cores",
-              flush=True)
+        if args.texts:
+            path = given_texts(args.texts, args.n, tmpdir)
+            what = f"{sum(1 for _ in path.open()):,} comments from {args.texts.name}"
+        else:
+            path = comments_file(tmpdir, args.n)
+            what = f"{args.n:,} generated comments"
+        print(f"# {what}, batch size {args.batch_size}, {cores} cores", flush=True)
+        if args.numerics:
+            print("# the transformer alone, every comment read (best of 2)")
+            alone = {x: model_only(path, x) for x in args.numerics}
+            for x, r in alone.items():
+                print(f"  --numerics {x:5s} {r['us_per_piece']:8.1f} µs per word piece   "
+                      f"{r['per_s']:8.1f} comments/s   ({r['pieces']:,} pieces)", flush=True)
+            for x in args.numerics:
+                run = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir,
+                                   numerics=x)
+                print(f"  civility --numerics {x:5s} score {run['per_s']:8.1f} comments/s   "
+                      f"peak RSS {run['peak_rss_mb']:6.0f} MB   ({run['seconds']:.1f} s)",
+                      flush=True)
         ours = civility_run(path, workers=None, batch_size=args.batch_size, tmp=tmpdir)
         print(f"civility score (all cores)      {ours['per_s']:8.1f} comments/s   "
               f"peak RSS {ours['peak_rss_mb']:6.0f} MB   ({ours['seconds']:.1f} s)", flush=True)

@@ -80,7 +80,14 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="civility")
-def main() -> None:
+@click.option(
+    "--numerics",
+    type=click.Choice(["auto", "int8", "fp32"]),
+    help="Arithmetic of the transformer, for every command that scores (default: "
+    "$CIVILITY_NUMERICS, else auto: int8 where the CPU has VNNI/AMX/Arm dot product, "
+    "fp32 elsewhere; see README 'Speed').",
+)
+def main(numerics: str | None) -> None:
     """Civility: score, explain and decide news comments.
 
     \b
@@ -93,6 +100,12 @@ def main() -> None:
 
     Run 'civility COMMAND --help' for what each command reads and writes.
     """
+    if numerics:
+        import os
+
+        from civility.numerics import ENV
+
+        os.environ[ENV] = numerics  # so worker processes read the same
 
 
 _screen_option = click.option(

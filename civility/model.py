@@ -65,9 +65,12 @@ class NeuralScorer:
         *,
         threads: int | None = None,
         batch_tokens: int = 512,
+        numerics: str | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
+
+        from civility.numerics import choose, fp32_model
 
         directory = model_dir(path)
         meta = json.loads((directory / "meta.json").read_text())
@@ -97,10 +100,20 @@ class NeuralScorer:
         options.intra_op_num_threads = threads or 0
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(
-            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
-        self._batch_tokens = batch_tokens
+        onnx_path = directory / "model.onnx"
+        #: "int8" (the shipped graph) or "fp32" (its weights dequantised at load time), by
+        #: ``numerics``, ``$CIVILITY_NUMERICS`` or the CPU (see civility.numerics).
+        self.numerics = choose(numerics)
+        graph: str | bytes = str(onnx_path)
+        if self.numerics == "fp32":
+            graph = fp32_model(onnx_path.resolve(), onnx_path.stat().st_mtime_ns)
+        self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        # int8 quantises each matrix product's input with one scale for the whole batch
+        # (DynamicQuantizeLinear), so a comment's scores would depend on its batchmates and
+        # their padding. Read alone, each window gets its own scale: the same scores whatever
+        # else is being scored, for ~10 % more time (still faster than fp32 where int8 is
+        # picked). fp32 needs no such care: rows never mix.
+        self._batch_tokens = batch_tokens if self.numerics == "fp32" else 0
         self.screen = Screen.load(directory)
         if self.screen is not None and self.screen.attributes != self.info.attributes:
             raise ValueError(f"{directory / 'screen.npz'} was trained for other attributes")
@@ -136,6 +149,25 @@ class NeuralScorer:
             if isinstance(with_embeddings, bool)
             else list(with_embeddings)
         )
+        # A spam flood repeats one text many times: read each distinct text once.
+        keys = [(t, tuple(must_read[i]) if must_read else ()) for i, t in enumerate(texts)]
+        slot: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
+        which = [slot.setdefault(k, len(slot)) for k in keys]
+        if len(slot) < len(texts):
+            firsts: list[int] = []  # where each distinct text first appears
+            wanted = [False] * len(slot)
+            for i, u in enumerate(which):
+                if u == len(firsts):
+                    firsts.append(i)
+                wanted[u] = wanted[u] or embed[i]
+            distinct = self.score(
+                [texts[i] for i in firsts],
+                with_embeddings=wanted,
+                screen_levels=screen_levels,
+                must_read=[must_read[i] for i in firsts] if must_read else None,
+                normalized=[normalized[i] for i in firsts] if normalized else None,
+            )
+            return [_copy(distinct[u]) for u in which]
         windows = self.windows(texts, normalized)
         # A text's embedding is its first window's, kept whenever that window was read
         # (asked for or not: it costs nothing then, and is better than a bound).
@@ -258,6 +290,7 @@ class NeuralScorer:
         Small batches are faster on CPU, not just leaner: on 2 cores 512 tokens
         scored 25 % faster than 4,096 and peaked 120 MB lower (activations stay
         in cache). Padding is already minimal because windows are length-sorted.
+        With ``batch_tokens`` 0 (int8), every window is a batch of its own.
         """
         out: list[list[int]] = []
         current: list[int] = []
@@ -387,11 +420,29 @@ def original_offsets(
     return out
 
 
+def _copy(out: ModelOutput) -> ModelOutput:
+    """A duplicate's own output, so changing one text's result leaves its twins alone."""
+    return ModelOutput(
+        scores=dict(out.scores),
+        token_offsets=list(out.token_offsets),
+        token_scores=list(out.token_scores),
+        embedding=None if out.embedding is None else out.embedding.copy(),
+    )
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def shared_scorer(
+    path: str | None = None, threads: int | None = None, numerics: str | None = None
+) -> NeuralScorer:
+    """One scorer per process and numerics: loading the model takes ~0.3 s and ~100 MB."""
+    from civility.numerics import choose
+
+    return _shared_scorer(path, threads, choose(numerics))
+
+
 @cache
-def shared_scorer(path: str | None = None, threads: int | None = None) -> NeuralScorer:
-    """One scorer per process: loading the model takes ~0.3 s and ~100 MB."""
-    return NeuralScorer(path, threads=threads)
+def _shared_scorer(path: str | None, threads: int | None, numerics: str) -> NeuralScorer:
+    return NeuralScorer(path, threads=threads, numerics=numerics)
