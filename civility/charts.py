@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
+from civility.binning import bin_counts
+
 __all__ = [
     "ATTRIBUTE_COLOURS",
     "CATEGORY_COLOURS",
@@ -476,21 +478,6 @@ def _arc(cx: float, cy: float, r1: float, r0: float, a0: float, a1: float) -> st
 
 
 # --------------------------------------------------------------------------- histograms
-
-
-def bin_counts(
-    values: Iterable[float], bins: int = 10, domain: tuple[float, float] = (0.0, 1.0)
-) -> list[int]:
-    """Counts of ``values`` in ``bins`` equal bins over ``domain`` (ends clamped, so 1.0 counts)."""
-    lo, hi = domain
-    counts = [0] * bins
-    span = (hi - lo) or 1.0
-    for v in values:
-        if v != v:  # NaN carries no information about where the score lies
-            continue
-        i = int((v - lo) / span * bins)
-        counts[min(max(i, 0), bins - 1)] += 1
-    return counts
 
 
 def histogram(

@@ -220,3 +220,14 @@ def test_palettes_cover_every_attribute_decision_and_group_category():
     assert set(CATEGORY_COLOURS) == set(get_args(GroupCategory))
     assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in
                [*ATTRIBUTE_COLOURS.values(), *CATEGORY_COLOURS.values(), charts.NEUTRAL])
+
+
+def test_bin_index_is_the_one_rule_behind_every_score_histogram():
+    from civility.binning import bin_index
+
+    scores = [0.0, 0.05, 0.1, 0.5, 0.99, 1.0, -1, 2]
+    assert [bin_index(s) for s in scores] == [0, 0, 1, 5, 9, 9, 0, 9]
+    assert bin_index(math.nan) is None
+    for s in scores:
+        counts = bin_counts([s])
+        assert counts.index(1) == bin_index(s)

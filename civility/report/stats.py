@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from civility.batch import TIME_FIELDS, parse_time
+from civility.binning import bin_index
 from civility.types import Page, Span, Target, Verdict
 
 LINE = 0.5
@@ -201,8 +202,7 @@ class ReportStats:
         for attr, score in v.attributes.items():
             if score != score:  # NaN: counted nowhere rather than everywhere
                 continue
-            bins = self.bins.setdefault(attr, [0] * HIST_BINS)
-            bins[min(max(int(score * HIST_BINS), 0), HIST_BINS - 1)] += 1
+            self.bins.setdefault(attr, [0] * HIST_BINS)[bin_index(score, HIST_BINS) or 0] += 1
             if score >= LINE:
                 self.above[attr] += 1
         if flagged:

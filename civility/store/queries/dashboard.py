@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from civility.binning import bin_index
 from civility.store.models import (
     AttributeScore,
     CommentRow,
@@ -59,8 +60,9 @@ def attribute_distribution(db: Session, *, bins: int = 10, since: datetime | Non
     """Per attribute, how many scored comments fall in each score bin ``[i/bins, (i+1)/bins)``."""
     out = {a: [0] * bins for a in ATTRIBUTES}
     for attribute, value in db.execute(_current_scores(since, site_id)):
-        hist = out.setdefault(attribute, [0] * bins)
-        hist[min(bins - 1, max(0, int(value * bins)))] += 1
+        i = bin_index(value, bins)
+        if i is not None:
+            out.setdefault(attribute, [0] * bins)[i] += 1
     return out
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from civility.binning import bin_counts
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -229,7 +230,7 @@ def thread_report(db: Session, article_id: int, *, threshold: float = 0.5) -> di
         attributes[a] = {"mean": round(sum(values) / len(values), 4),
                          "max": round(max(values), 4),
                          "flagged": sum(v >= threshold for v in values),
-                         "histogram": _histogram(values, 10)}
+                         "histogram": bin_counts(values, 10)}
     groups: Counter[tuple[str, str]] = Counter()
     for c in t.comments:
         for g in {(x.group, x.category) for x in c.targets}:
@@ -241,13 +242,6 @@ def thread_report(db: Session, article_id: int, *, threshold: float = 0.5) -> di
         "targeted_groups": [{"group": g, "category": cat, "comments": n}
                             for (g, cat), n in groups.most_common()],
     }
-
-
-def _histogram(values: Iterable[float], bins: int) -> list[int]:
-    out = [0] * bins
-    for v in values:
-        out[min(bins - 1, max(0, int(v * bins)))] += 1
-    return out
 
 
 def list_articles(db: Session, *, limit: int = 50, offset: int = 0,
