@@ -49,6 +49,30 @@ def test_urging_someone_to_harm_themselves_is_rejected(moderator, text) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Don't kill yourself over the deadline, it can wait till Monday.",
+    "Please don't kill yourself working overtime for that paper.",
+    'Whoever calls refugees "subhuman" should be ashamed of themselves.',
+])
+def test_idioms_and_counter_speech_are_published_though_they_contain_baiting_words(
+        moderator, text) -> None:
+    """The default policy once rejected any "kill yourself" and held any "subhuman" by word
+    rule, overriding the scores that read negation, idiom and counter-speech."""
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Just kill yourself already, nobody reads your drivel.",
+    "kys, you absolute clown",
+    "Neck yourself, troll.",
+])
+def test_real_suicide_baiting_is_still_rejected_by_its_scores(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "reject"
+    assert not any(r.startswith("word rule") for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
     "I've been thinking about ending it.",
     "I want to kill myself.",
     "Some days I wish I was dead.",

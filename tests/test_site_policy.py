@@ -118,7 +118,7 @@ def test_applying_keeps_every_version_and_refuses_a_broken_policy(db_url) -> Non
             herald = q.get_site(db, "herald").id
             done = apply_site_policy(db, "herald", fruit_policy(), actor="ed",
                                      server_policy=default_policy())
-            assert done.changes == ("name: 'news' → 'no fruit'", "word rules: 3 → 4")
+            assert done.changes == ("name: 'news' → 'no fruit'", "word rules: 0 → 1")
             with pytest.raises(PolicyError, match="unknown attribute"):
                 apply_site_policy(db, "herald", "[thresholds.rudeness]\nreview = 0.5\n",
                                   actor="ed", server_policy=default_policy())
@@ -132,6 +132,6 @@ def test_applying_keeps_every_version_and_refuses_a_broken_policy(db_url) -> Non
             entries = q.audit_log(db, action="site.policy").items
             assert [e.actor for e in entries] == ["al", "ed"]
             assert entries[0].details["changes"] == ["name: 'no fruit' → 'news'",
-                                                     "word rules: 4 → 3"]
+                                                     "word rules: 1 → 0"]
     finally:
         store.close()
