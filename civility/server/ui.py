@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -37,7 +37,7 @@ from civility.server.inputs import MAX_ID, in_id_range
 from civility.server.redirects import safe_next, wants_json
 from civility.store import queries as q
 from civility.store.authors import author_history, author_summaries
-from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Span
+from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, GroupCategory, Span
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -45,10 +45,11 @@ TEMPLATE_DIR = HERE / "templates"
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-ACTIONS = ("publish", "reject", "review")
-STATUSES = ("review", "publish", "reject", "pending", "failed")
-GROUP_CATEGORIES = ("nationality", "ethnicity", "religion", "race", "gender",
-                    "sexual_orientation", "disability", "migrants", "age", "political")
+ACTIONS = q.ACTIONS
+#: The store's statuses (``q.STATUSES``) in the order the thread page offers them.
+STATUSES = tuple(sorted(q.STATUSES, key=("review", "publish", "reject", "pending",
+                                         "failed").index))
+GROUP_CATEGORIES: tuple[str, ...] = get_args(GroupCategory)
 #: Scores at or above this are shown in the queue; the rest sit behind "all scores".
 SHOWN_SCORE = 0.15
 DONE_WORDS = {"publish": "Approved", "reject": "Rejected", "review": "Returned to the queue"}
