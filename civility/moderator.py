@@ -13,8 +13,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from civility import explain, lexicons, score
 from civility.groups import Mention, find_mentions
 from civility.language import identify
@@ -82,8 +80,6 @@ class Moderator:
         topic = _topic_cues(norms, mentions, context) if context else None
         outputs = self.scorer.score(
             [c.text for c in comments],
-            with_embeddings=[self._needs_embedding(*cue, levels) for cue in topic]
-            if topic else False,
             screen_levels=levels if self.screen else None,
             # Whatever the rules noticed, the transformer reads: the screen never overrules them.
             must_read=[
@@ -93,18 +89,9 @@ class Moderator:
             normalized=norms,
         )
         off_topic: list[float | None] = [None] * len(comments)
-        if context is not None and topic is not None:
-            off_topic = [
-                score.off_topic_probability(
-                    overlap,
-                    # Not read by the transformer: word overlap alone already rules it on topic.
-                    float(np.max(context.vectors @ o.embedding))
-                    if o.embedding is not None
-                    else 0.0,
-                    shared_group=shared,
-                )
-                for (overlap, shared), o in zip(topic, outputs, strict=True)
-            ]
+        if topic is not None:
+            off_topic = [score.off_topic_probability(overlap, shared_group=shared)
+                         for overlap, shared in topic]
         return [
             self._verdict(*args, policy=policy, levels=levels)
             for args in zip(comments, norms, mentions, analysed, outputs, off_topic, strict=True)
@@ -164,21 +151,8 @@ class Moderator:
             language=language,
         )
 
-    def _needs_embedding(self, overlap: float, shared_group: bool,
-                         levels: dict[str, float]) -> bool:
-        """Whether similarity to the article could still push ``off_topic`` to its level.
-
-        Similarity only ever lowers the probability, so when word overlap and
-        shared groups alone keep it below the level, the screen may skip the
-        comment and ``off_topic`` is that bound.
-        """
-        if not self.screen:
-            return True
-        bound = score.off_topic_probability(overlap, 0.0, shared_group=shared_group)
-        return bound >= levels.get("off_topic", 0.5)
-
     def _article_context(self, article: str) -> _ArticleContext:
-        """Stems, groups and paragraph embeddings of an article, cached: threads repeat."""
+        """Stems and named groups of an article, cached: threads repeat."""
         key = hashlib.sha1(article.encode("utf-8", "replace")).hexdigest()
         if (hit := self._articles.get(key)) is not None:
             return hit
@@ -186,7 +160,6 @@ class Moderator:
         context = _ArticleContext(
             stems=score.article_stems(norm.text),
             groups=frozenset(m.group for m in find_mentions(norm)),
-            vectors=self.scorer.embed(_paragraphs(article)),
         )
         if len(self._articles) >= 64:
             self._articles.pop(next(iter(self._articles)))
@@ -198,7 +171,6 @@ class Moderator:
 class _ArticleContext:
     stems: frozenset[str]
     groups: frozenset[str]
-    vectors: np.ndarray
 
 
 def _topic_cues(
@@ -225,12 +197,6 @@ def _flag_levels(policy: Policy) -> dict[str, float]:
         a: min(x for x in (0.5, t.review, t.reject) if x is not None)
         for a, t in policy.thresholds.items()
     }
-
-
-def _paragraphs(article: str, limit: int = 32) -> list[str]:
-    """The article as up to ``limit`` paragraph-sized pieces: one long embedding blurs topics."""
-    parts = [p.strip() for p in article.splitlines() if len(p.strip()) > 40]
-    return parts[:limit] or [article[:2000]]
 
 
 def _mentions(norm: Normalized) -> list[Mention]:

@@ -3,7 +3,7 @@
 The model is strong on phrasing it has seen and weak on rare words (a slur for
 Azerbaijanis, "nuke 'em", a leetspeak insult); the rules are the reverse. The
 two are combined with a noisy-OR: either can raise a score, neither can lower
-the other's. ``off_topic`` compares the comment with the article; ``spam``
+the other's. ``off_topic`` compares the comment's words with the article's; ``spam``
 comes from rules alone.
 
 Two corrections reach past the noisy-OR. The model reacts to hostile words even
@@ -149,9 +149,16 @@ def compose(scores: Mapping[str, float], *, aimed_at_people: bool) -> dict[str, 
     return out
 
 
+def _stem(word: str) -> str:
+    """Plural -s dropped, then the first :data:`_STEM` letters: rate/rates, russia/russians."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:_STEM]
+
+
 def article_stems(article_text: str) -> frozenset[str]:
     """The article's vocabulary, stemmed crudely but robustly (lower-cased, normalised input)."""
-    return frozenset(w[:_STEM] for w in _CONTENT_WORD.findall(article_text) if w not in _STOPWORDS)
+    return frozenset(_stem(w) for w in _CONTENT_WORD.findall(article_text) if w not in _STOPWORDS)
 
 
 def lexical_overlap(comment_text: str, stems: frozenset[str]) -> float:
@@ -159,19 +166,20 @@ def lexical_overlap(comment_text: str, stems: frozenset[str]) -> float:
     words = [w for w in _CONTENT_WORD.findall(comment_text) if w not in _STOPWORDS]
     if not words:
         return 0.0
-    return sum(w[:_STEM] in stems for w in words) / len(words)
+    return sum(_stem(w) in stems for w in words) / len(words)
 
 
-def off_topic_probability(
-    overlap: float, similarity: float, *, shared_group: bool = False
-) -> float:
-    """Map word overlap, embedding similarity and shared named groups to P(off topic).
+def off_topic_probability(overlap: float, *, shared_group: bool = False) -> float:
+    """Map word overlap and shared named groups to P(off topic).
 
-    Any one strong cue makes a comment on topic: a fifth of its words taken from
-    the article, an embedding close to one of the article's paragraphs, or a
-    nationality, faith or other group that the article also names. The
-    constants were set on the example page and hand-written on/off-topic pairs
-    (see tests); they are not trained.
+    Either cue makes a comment on topic: about a sixth of its words taken from the article,
+    or a nationality, faith or other group that the article also names. The student's
+    sentence embedding is no cue: it encodes register and hostility, not subject. Measured on
+    the functional suite's trainable on/off-topic cases, chatter ("a recipe for banana
+    bread?") lay at cosine 0.70-0.99 (median 0.95) to the article and on-topic comments at
+    0.21-1.00 (median 0.85); centring on the mean embedding of 1,000 OLID training tweets
+    left chatter closer than on-topic comments (medians 0.90 and 0.71). The constants were
+    set on the example page and the trainable on/off-topic cases; they are not trained.
     """
-    z = 2.5 - 10.0 * overlap - 4.0 * max(0.0, similarity) - 2.5 * shared_group
+    z = 2.5 - 10.0 * overlap - 3.5 * shared_group
     return 1.0 / (1.0 + math.exp(-z))

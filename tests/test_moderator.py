@@ -178,3 +178,37 @@ def test_the_attacker_is_not_named_as_the_attacked_group(moderator):
     named = {t.group for t in verdict.targets}
     assert "Russians" not in named
     assert verdict.decision != "publish"
+
+
+# --- off-topic ----------------------------------------------------------------------------------
+
+FERRY_ARTICLE = (
+    "The regional ferry operator cancelled its winter timetable after two vessels failed "
+    "safety inspections. Islanders say the crossings to the mainland hospital are now "
+    "unreliable, and the operator promised replacement ships by March."
+)
+
+
+@pytest.mark.parametrize("text", [
+    "Can anyone recommend a decent sourdough starter? Mine keeps dying.",
+    "Just saw the most beautiful sunset from my balcony.",
+    "My dog ate my glasses again, third pair this year.",
+])
+def test_chatter_unrelated_to_the_article_is_held_as_off_topic(moderator, text):
+    """The student's sentence embedding put such chatter at cosine 0.7-0.99 to any article,
+    so off_topic never reached its review level; topic now comes from the article's words."""
+    (verdict,) = moderator.moderate([text], article=FERRY_ARTICLE)
+    assert verdict.attributes["off_topic"] >= 0.7
+    assert verdict.decision == "review"
+    assert any("off topic" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Two failed inspections in one winter? Who was checking these vessels?",
+    "Islanders needing the hospital deserve better than cancelled crossings.",
+    "Replacement ships by March is a promise the operator has broken before.",
+])
+def test_comments_on_the_article_are_not_off_topic(moderator, text):
+    (verdict,) = moderator.moderate([text], article=FERRY_ARTICLE)
+    assert verdict.attributes["off_topic"] < 0.5
+    assert verdict.decision == "publish"

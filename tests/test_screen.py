@@ -167,21 +167,25 @@ def test_a_comment_naming_a_group_is_read_by_the_transformer(screened):
 ARTICLE = "The council budget vote was delayed again after a row over the figures.\n" * 3
 
 
-def test_a_comment_whose_topic_is_in_doubt_is_read_to_compare_it_with_the_article(screened):
+def test_an_off_topic_comment_is_held_without_the_transformer_reading_it(screened, exact):
+    """Topic comes from words and named groups, not the student's embedding (which puts
+    chatter as close to an article as comments on it), so the screen may skip chatter."""
     unrelated = "I walked the new bypass on Sunday and it was quiet."
-    screened.moderate(["warm up"], article=ARTICLE)  # the article's own paragraphs, read once
-    assert windows_read(screened, [unrelated], article=ARTICLE) == 1
+    assert windows_read(screened, [unrelated], article=ARTICLE) == 0
+    (fast,) = screened.moderate([unrelated], article=ARTICLE)
+    (slow,) = exact.moderate([unrelated], article=ARTICLE)
+    assert fast.attributes["off_topic"] == slow.attributes["off_topic"] >= 0.7
+    assert fast.decision == slow.decision == "review"
 
 
 def test_a_comment_that_shares_the_articles_words_needs_no_embedding_to_be_on_topic(
     screened, exact
 ):
     related = "The council should publish the budget figures before the vote."
-    screened.moderate(["warm up"], article=ARTICLE)
     assert windows_read(screened, [related], article=ARTICLE) == 0
     (fast,) = screened.moderate([related], article=ARTICLE)
     (slow,) = exact.moderate([related], article=ARTICLE)
-    assert slow.attributes["off_topic"] <= fast.attributes["off_topic"] < 0.5  # a bound
+    assert slow.attributes["off_topic"] == fast.attributes["off_topic"] < 0.5
     assert fast.decision == slow.decision == "publish"
 
 
