@@ -39,6 +39,13 @@ from datetime import UTC, datetime
 from html import escape
 
 from civility.binning import bin_counts
+from civility.labels import (
+    ATTRIBUTE_COLOURS,
+    CATEGORY_COLOURS,
+    DECISION_COLOURS,
+    DECISION_LABELS,
+    attribute_label,
+)
 
 __all__ = [
     "ATTRIBUTE_COLOURS",
@@ -63,44 +70,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------- palette
 
-#: Okabe–Ito: distinguishable under the common colour-vision deficiencies.
-DECISION_COLOURS: dict[str, str] = {
-    "publish": "#009E73",  # bluish green
-    "review": "#E69F00",  # orange
-    "reject": "#D55E00",  # vermillion
-}
-DECISION_LABELS: dict[str, str] = {
-    "publish": "Published",
-    "review": "Held for review",
-    "reject": "Rejected",
-}
-#: Same hues as ``civility.render.ATTRIBUTE_COLOURS``, darkened enough to read on white.
-ATTRIBUTE_COLOURS: dict[str, str] = {
-    "toxicity": "#E69F00",
-    "severe_toxicity": "#A6361C",
-    "identity_attack": "#AA4499",
-    "insult": "#D55E00",
-    "profanity": "#B59B00",
-    "threat": "#C62828",
-    "sexually_explicit": "#E377C2",
-    "dehumanization": "#7B61A8",
-    "self_harm": "#117A65",
-    "spam": "#1695A8",
-    "off_topic": "#0072B2",
-}
-#: Paul Tol's muted scheme, one colour per group category of ``civility.types.GroupCategory``.
-CATEGORY_COLOURS: dict[str, str] = {
-    "nationality": "#332288",
-    "ethnicity": "#CC6677",
-    "religion": "#117733",
-    "race": "#882255",
-    "gender": "#AA4499",
-    "sexual_orientation": "#88CCEE",
-    "disability": "#44AA99",
-    "migrants": "#DDCC77",
-    "age": "#999933",
-    "political": "#6F6F6F",
-}
 NEUTRAL = "#5B6770"
 INK = "#1F2328"
 MUTED = "#57606A"
@@ -109,11 +78,6 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 
 FONT_SIZE = 13
 CHAR_WIDTH = 0.58 * FONT_SIZE  # rough average advance, enough to lay out label columns
-
-
-def attribute_label(name: str) -> str:
-    """``"identity_attack"`` → ``"identity attack"``: what people read, not what code says."""
-    return name.replace("_", " ")
 
 
 def percent(value: float) -> str:

@@ -19,24 +19,13 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from civility.labels import TERMINAL_ATTRIBUTE_COLOURS, TERMINAL_DECISION_COLOURS
 from civility.types import ATTRIBUTES, Span, Target, Verdict
 
 __all__ = ["ATTRIBUTE_COLOURS", "render_report"]
 
-DECISION_COLOURS: dict[str, str] = {"publish": "green", "review": "yellow", "reject": "red"}
-ATTRIBUTE_COLOURS: dict[str, str] = {
-    "toxicity": "orange3",
-    "severe_toxicity": "red3",
-    "identity_attack": "magenta",
-    "insult": "dark_orange",
-    "profanity": "yellow3",
-    "threat": "red",
-    "sexually_explicit": "hot_pink",
-    "dehumanization": "medium_purple",
-    "self_harm": "dark_cyan",
-    "spam": "cyan",
-    "off_topic": "blue",
-}
+DECISION_COLOURS = TERMINAL_DECISION_COLOURS
+ATTRIBUTE_COLOURS = TERMINAL_ATTRIBUTE_COLOURS
 MIN_SHOWN_SCORE = 0.2
 TOP_ATTRIBUTES = 3
 BAR_WIDTH = 10

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from civility import policy
+from civility.labels import attribute_title, category_label
 from civility.server.auth import (
     ModeratorAccount,
     csrf_token,
@@ -145,21 +146,11 @@ def highlight(text: str, spans: Iterable[Any] = (), targets: Iterable[Any] = ())
             title = escape("Targets " + ", ".join(groups))
             html = f'<span class="tgt" title="{title}">{html}</span>'
         if attrs:
-            title = escape(", ".join(attr_label(x) for x in attrs))
+            title = escape(", ".join(attribute_title(x) for x in attrs))
             html = f'<mark class="hl" title="{title}">{html}</mark>'
         out.append(html)
     return Markup("".join(out))
 
-
-def attr_label(attribute: str) -> str:
-    """``severe_toxicity`` -> ``Severe toxicity``."""
-    special = {"off_topic": "Off-topic", "sexually_explicit": "Sexually explicit",
-               "self_harm": "Self-harm"}
-    return special.get(attribute, attribute.replace("_", " ").capitalize())
-
-
-def category_label(category: str) -> str:
-    return category.replace("_", " ")
 
 
 def score_level(value: float) -> str:
@@ -178,7 +169,7 @@ class ScoreRow:
 def score_rows(attributes: dict[str, float]) -> tuple[list[ScoreRow], list[ScoreRow]]:
     """(shown, hidden) score rows, highest first; at least three are shown."""
     known = {a: i for i, a in enumerate(ATTRIBUTES)}
-    rows = [ScoreRow(a, attr_label(a), float(v), score_level(float(v)),
+    rows = [ScoreRow(a, attribute_title(a), float(v), score_level(float(v)),
                      round(max(0.0, min(1.0, float(v))) * 100))
             for a, v in attributes.items()]
     rows.sort(key=lambda r: (-r.value, known.get(r.attribute, 99)))
@@ -226,7 +217,7 @@ def explain(item: Any) -> Explained:
     harm_marked = any(s.attribute in MODEL_ATTRIBUTES for s in kept)
     bare = [a for a in drivers.attributes if not any(s.attribute == a for s in kept)
             and not (a in MODEL_ATTRIBUTES and harm_marked)]
-    harm = [attr_label(a) for a in bare if a not in NO_SPAN_NOTES]
+    harm = [attribute_title(a) for a in bare if a not in NO_SPAN_NOTES]
     notes = [NO_SPAN_NOTES[a] for a in bare if a in NO_SPAN_NOTES]
     if harm:
         notes.append(f"{', '.join(harm)}: judged on the whole comment; "
@@ -320,10 +311,10 @@ def static_url(name: str) -> str:
 
 
 templates.env.globals.update(
-    static_url=static_url, attr_label=attr_label, category_label=category_label,
+    static_url=static_url, attr_label=attribute_title, category_label=category_label,
     STATUS_WORDS=STATUS_WORDS, ATTRIBUTES=ATTRIBUTES,
 )
-templates.env.filters.update(ago=ago, fmt_time=fmt_time, attr_label=attr_label,
+templates.env.filters.update(ago=ago, fmt_time=fmt_time, attr_label=attribute_title,
                              reason_text=reason_text)
 templates.env.globals["highlight"] = highlight
 templates.env.globals["explain"] = explain
@@ -644,7 +635,7 @@ def dashboard_data(*, per_day: Sequence[Any], distribution: dict[str, list[int]]
     distribution_svg = charts.small_multiples(
         shown or distribution, title="Score distribution per attribute",
         colours=charts.ATTRIBUTE_COLOURS, chart_id="chart-distribution")
-    flagged_bars = [charts.Bar(attr_label(a), n, charts.ATTRIBUTE_COLOURS.get(a))
+    flagged_bars = [charts.Bar(attribute_title(a), n, charts.ATTRIBUTE_COLOURS.get(a))
                     for a, n in sorted(flagged.items(), key=lambda kv: -kv[1]) if n]
     flagged_svg = charts.bar_chart(flagged_bars, title="Comments scoring 0.5 or more",
                                    value_format=_count, chart_id="chart-flagged")
