@@ -75,23 +75,26 @@ def given_texts(source: Path, n: int, directory: Path) -> Path:
     return path
 
 
-def model_only(path: Path, numerics: str, repeats: int = 2) -> dict:
+def model_only(path: Path, numerics: list[str], rounds: int = 3) -> dict[str, dict]:
     """The transformer alone (every window read), in this process: µs per word piece.
 
-    The best of ``repeats`` passes, to keep other processes' noise out.
+    The numerics take turns, ``rounds`` times, and each keeps its best pass, so a burst
+    of load from other processes cannot favour one of them.
     """
     from civility.model import NeuralScorer
 
     with path.open(encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
-    scorer = NeuralScorer(numerics=numerics)
-    pieces = sum(len(w[1]) + 2 for w in scorer.windows(texts))
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        scorer.score(texts)
-        best = min(best, time.perf_counter() - started)
-    return {"pieces": pieces, "us_per_piece": best / pieces * 1e6, "per_s": len(texts) / best}
+    scorers = {x: NeuralScorer(numerics=x) for x in numerics}
+    pieces = sum(len(w[1]) + 2 for w in next(iter(scorers.values())).windows(texts))
+    best = dict.fromkeys(numerics, float("inf"))
+    for _ in range(rounds):
+        for x, scorer in scorers.items():
+            started = time.perf_counter()
+            scorer.score(texts)
+            best[x] = min(best[x], time.perf_counter() - started)
+    return {x: {"pieces": pieces, "us_per_piece": t / pieces * 1e6, "per_s": len(texts) / t}
+            for x, t in best.items()}
 
 
 def main() -> None:
@@ -136,8 +139,8 @@ def main() -> None:
             what = f"{args.n:,} generated comments"
         print(f"# {what}, batch size {args.batch_size}, {cores} cores", flush=True)
         if args.numerics:
-            print("# the transformer alone, every comment read (best of 2)")
-            alone = {x: model_only(path, x) for x in args.numerics}
+            print("# the transformer alone, every comment read (best of 3, taking turns)")
+            alone = model_only(path, args.numerics)
             for x, r in alone.items():
                 print(f"  --numerics {x:5s} {r['us_per_piece']:8.1f} µs per word piece   "
                       f"{r['per_s']:8.1f} comments/s   ({r['pieces']:,} pieces)", flush=True)

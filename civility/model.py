@@ -70,7 +70,7 @@ class NeuralScorer:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from civility.numerics import choose, fp32_model
+        from civility.numerics import choose, fp32_graph
 
         directory = model_dir(path)
         meta = json.loads((directory / "meta.json").read_text())
@@ -106,8 +106,9 @@ class NeuralScorer:
         self.numerics = choose(numerics)
         graph: str | bytes = str(onnx_path)
         if self.numerics == "fp32":
-            graph = fp32_model(onnx_path.resolve(), onnx_path.stat().st_mtime_ns)
+            graph = fp32_graph(onnx_path)
         self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        del graph
         # int8 quantises each matrix product's input with one scale for the whole batch
         # (DynamicQuantizeLinear), so a comment's scores would depend on its batchmates and
         # their padding. Read alone, each window gets its own scale: the same scores whatever

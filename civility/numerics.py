@@ -8,9 +8,10 @@ GEMM needs three instructions (``vpmaddubsw``, ``vpmaddwd``, ``vpaddd``) for
 what one fp32 FMA does in one, *and* every matrix product pays extra passes
 over its activations (min/max, quantise, int32→float, rescale) that fp32 does
 not: there, fp32 is faster. So on such CPUs the int8 weights of the shipped
-model are dequantised once at load time into an fp32 graph (in memory; no
-extra file is shipped or written), and int8 is kept where the dot-product
-instruction exists. ``CIVILITY_NUMERICS=int8|fp32|auto`` overrides the choice.
+model are dequantised at load time into an fp32 graph (no extra file is
+shipped; the conversion is cached under the user's cache directory), and int8
+is kept where the dot-product instruction exists. ``CIVILITY_NUMERICS=int8|fp32|auto``
+overrides the choice.
 """
 
 from __future__ import annotations
@@ -91,16 +92,43 @@ def choose(requested: str | None = None, cpu: CpuInfo | None = None) -> str:
     return "int8" if (cpu or cpu_info()).int8_dot else "fp32"
 
 
-@cache
-def fp32_model(path: Path, mtime_ns: int) -> bytes:
+def fp32_graph(path: Path) -> str | bytes:
+    """What to open a session on for fp32: a cached file's path, else the graph itself.
+
+    The conversion is kept under ``$XDG_CACHE_HOME/civility`` (``~/.cache/civility``),
+    named by the int8 file's size and modification time, so worker processes and later
+    runs open it without converting (converting briefly needs ~130 MB more). Where
+    that directory cannot be written, the graph is built in memory each time.
+    """
+    stat = path.stat()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "civility"
+    cached = base / f"{path.parent.name}-{stat.st_size}-{stat.st_mtime_ns}-fp32.onnx"
+    if cached.is_file():
+        return str(cached)
+    graph = fp32_model(path)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(graph)
+        partial.replace(cached)  # atomic: a concurrent reader sees all of it or nothing
+    except OSError:
+        return graph
+    return str(cached)
+
+
+def fp32_model(path: Path) -> bytes:
     """The int8 model at ``path`` with its matrix products in fp32 (serialised, for a session).
 
-    Cached per file version, so every scorer in a process shares one conversion
-    (~0.2 s). ``mtime_ns`` is part of the key so a replaced file is converted again.
+    Built in ~0.4 s and not kept: once the session has it, holding 33 MB more per
+    worker process would only cost memory (a process usually loads one scorer).
     """
     import onnx
 
-    return dequantize(onnx.load(str(path))).SerializeToString()
+    model = dequantize(onnx.load(str(path)))
+    try:
+        return model.SerializeToString()
+    finally:
+        del model
 
 
 def dequantize(model):  # type: ignore[no-untyped-def]

@@ -70,12 +70,27 @@ def test_the_fp32_graph_has_no_int8_products_and_the_scorer_says_which_it_runs(f
 
     from civility.numerics import fp32_model
 
-    path = (fp32.info.path / "model.onnx").resolve()
-    ops = {n.op_type for n in onnx.load_from_string(
-        fp32_model(path, path.stat().st_mtime_ns)).graph.node}
+    graph = onnx.load_from_string(fp32_model(fp32.info.path / "model.onnx")).graph
+    ops = {n.op_type for n in graph.node}
     assert not ops & {"MatMulInteger", "QAttention", "DynamicQuantizeLinear"}
     assert {"MatMul", "Attention"} <= ops
     assert (fp32.numerics, int8.numerics) == ("fp32", "int8")
+
+
+def test_the_fp32_conversion_is_cached_for_later_processes_and_optional(monkeypatch, tmp_path,
+                                                                       fp32):
+    from civility.numerics import fp32_graph
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = fp32.info.path / "model.onnx"
+    first = fp32_graph(source)
+    assert isinstance(first, str) and first.startswith(str(tmp_path / "cache" / "civility"))
+    assert fp32_graph(source) == first
+    text = ["You are an idiot."]
+    assert NeuralScorer(numerics="fp32").score(text)[0].scores == fp32.score(text)[0].scores
+    (tmp_path / "blocked").write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
+    assert isinstance(fp32_graph(source), bytes)
 
 
 def test_fp32_and_int8_scores_agree_on_the_functional_suite(fp32, int8):
