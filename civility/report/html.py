@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 from importlib.resources import files
-from itertools import pairwise
 
 from civility import charts
 from civility.charts import (
@@ -23,6 +22,7 @@ from civility.charts import (
     attribute_label,
     percent,
 )
+from civility.highlight import joined, runs
 from civility.report.headline import headline
 from civility.report.stats import (
     FAMILIES,
@@ -50,28 +50,27 @@ def highlight(text: str, spans: Sequence[Span]) -> str:
     valid = [s for s in spans if 0 <= s.start < s.end <= len(text)]
     if not valid:
         return escape(text)
-    cuts = sorted({0, len(text), *(s.start for s in valid), *(s.end for s in valid)})
-    pieces: list[tuple[str | None, str, str]] = []  # (attribute, text, tooltip)
-    for a, b in pairwise(cuts):
-        covering = [s for s in valid if s.start <= a and s.end >= b]
-        if not covering:
-            pieces.append((None, text[a:b], ""))
-            continue
-        best = max(covering, key=lambda s: (s.score, -(s.end - s.start)))
-        tip = ", ".join(
-            f"{attribute_label(attr)} {score:.2f}"
-            for attr, score in _strongest_per_attribute(covering)
-        )
-        if pieces and pieces[-1][0] == best.attribute and pieces[-1][2] == tip:
-            pieces[-1] = (best.attribute, pieces[-1][1] + text[a:b], tip)
-        else:
-            pieces.append((best.attribute, text[a:b], tip))
+    pieces = joined((a, b, _look(covering))
+                    for a, b, covering in runs(len(text), [(s.start, s.end, s) for s in valid]))
     return "".join(
-        escape(chunk)
+        escape(text[a:b])
         if attr is None
-        else f'<mark class="a-{escape(attr)}" title="{escape(tip)}">{escape(chunk)}</mark>'
-        for attr, chunk, tip in pieces
+        else f'<mark class="a-{escape(attr)}" title="{escape(tip)}">{escape(text[a:b])}</mark>'
+        for a, b, (attr, tip) in pieces
     )
+
+
+def _look(covering: Sequence[Span]) -> tuple[str | None, str]:
+    """How a run covered by ``covering`` is drawn: the strongest span's attribute names the
+    colour, the tooltip lists every attribute."""
+    if not covering:
+        return None, ""
+    best = max(covering, key=lambda s: (s.score, -(s.end - s.start)))
+    tip = ", ".join(
+        f"{attribute_label(attr)} {score:.2f}"
+        for attr, score in _strongest_per_attribute(covering)
+    )
+    return best.attribute, tip
 
 
 def _strongest_per_attribute(spans: Iterable[Span]) -> list[tuple[str, float]]:

@@ -9,7 +9,6 @@ page through Jinja2's autoescaping or :func:`highlight`, which escapes each piec
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from civility import policy
+from civility.highlight import joined, runs
 from civility.labels import attribute_title, category_label
 from civility.server.auth import (
     ModeratorAccount,
@@ -130,17 +130,12 @@ def highlight(text: str, spans: Iterable[Any] = (), targets: Iterable[Any] = ())
                 marks.append((a, b, kind, str(label_of(item))))
     if not marks:
         return Markup(escape(text))
-    bounds = sorted({0, n, *(m[0] for m in marks), *(m[1] for m in marks)})
-    pieces: list[list[Any]] = []
-    for a, b in itertools.pairwise(bounds):
-        attrs = tuple(sorted({m[3] for m in marks if m[2] == "hl" and m[0] <= a and b <= m[1]}))
-        groups = tuple(sorted({m[3] for m in marks if m[2] == "tgt" and m[0] <= a and b <= m[1]}))
-        if pieces and pieces[-1][2] == attrs and pieces[-1][3] == groups:
-            pieces[-1][1] = b
-        else:
-            pieces.append([a, b, attrs, groups])
+    pieces = joined(
+        (a, b, (tuple(sorted({label for kind, label in cover if kind == "hl"})),
+                tuple(sorted({label for kind, label in cover if kind == "tgt"}))))
+        for a, b, cover in runs(n, [(a, b, (kind, label)) for a, b, kind, label in marks]))
     out: list[str] = []
-    for a, b, attrs, groups in pieces:
+    for a, b, (attrs, groups) in pieces:
         html = str(escape(text[a:b]))
         if groups:
             title = escape("Targets " + ", ".join(groups))
