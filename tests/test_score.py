@@ -1,5 +1,7 @@
 """How model probabilities, lexical evidence and article context become final scores."""
 
+import pytest
+
 from civility.score import (
     article_stems,
     combine,
@@ -36,9 +38,24 @@ def test_evidence_never_lowers_what_the_model_found():
     assert combine(model, [("insult", 0.1)])["insult"] >= 0.8
 
 
-def test_a_threat_is_toxic_even_when_the_toxicity_head_is_quiet():
+def test_a_rule_found_threat_the_model_misses_keeps_its_threat_but_only_half_its_toxicity():
+    """Rules lifting toxicity to their attack's level cost HateXplain AUROC (0.850 vs 0.870):
+    they fire on benign mentions of groups. The threat itself still decides."""
     scores = combine(QUIET_MODEL, [("threat", 0.9)])
-    assert scores["toxicity"] >= 0.9
+    assert scores["threat"] >= 0.9
+    assert 0.4 <= scores["toxicity"] < 0.5
+
+
+def test_toxicity_follows_a_rule_found_attack_as_far_as_the_model_agrees():
+    somewhat = combine({**QUIET_MODEL, "toxicity": 0.6}, [("dehumanization", 0.9)])
+    assert somewhat["toxicity"] == pytest.approx((0.9 * 0.6) ** 0.5, abs=0.01)
+    sure = combine({**QUIET_MODEL, "toxicity": 0.95}, [("dehumanization", 0.9)])
+    assert sure["toxicity"] >= 0.9
+
+
+def test_the_models_own_attack_heads_count_fully_toward_toxicity():
+    scores = combine({**QUIET_MODEL, "toxicity": 0.3, "insult": 0.92}, [])
+    assert scores["toxicity"] >= 0.92
 
 
 def test_an_evidenced_threat_is_severe():
@@ -124,7 +141,7 @@ def test_a_threat_aimed_at_a_people_is_an_identity_attack():
     assert scores["identity_attack"] < 0.1
     composed = compose(scores, aimed_at_people=True)
     assert composed["identity_attack"] >= 0.85
-    assert composed["toxicity"] >= composed["identity_attack"]
+    assert composed["toxicity"] == scores["toxicity"]  # already weighed in combine()
 
 
 def test_a_threat_against_a_state_stays_a_threat_only():
