@@ -85,7 +85,7 @@ def model_only(path: Path, numerics: list[str], rounds: int = 3) -> dict[str, di
 
     with path.open(encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
-    scorers = {x: NeuralScorer(numerics=x) for x in numerics}
+    scorers = {x: NeuralScorer(numerics=x, remember=0) for x in numerics}  # no repeats
     pieces = sum(len(w[1]) + 2 for w in next(iter(scorers.values())).windows(texts))
     best = dict.fromkeys(numerics, float("inf"))
     for _ in range(rounds):

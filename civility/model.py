@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +26,8 @@ from civility.types import ModelOutput
 
 DEFAULT_MODEL = "civility-minilm"
 _WINDOW_STRIDE = 96
+#: Results remembered for repeated texts (spam floods): ~2 KB each with an embedding.
+_RECENT = 4096
 #: What the normaliser drops between spaced-out letters ("f u c k", "f.u.c.k", "f-u-c-k").
 _SEPARATORS = frozenset(" .-_\t\n")
 
@@ -66,6 +70,7 @@ class NeuralScorer:
         threads: int | None = None,
         batch_tokens: int = 512,
         numerics: str | None = None,
+        remember: int = _RECENT,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -115,6 +120,10 @@ class NeuralScorer:
         # else is being scored, for ~10 % more time (still faster than fp32 where int8 is
         # picked). fp32 needs no such care: rows never mix.
         self._batch_tokens = batch_tokens if self.numerics == "fp32" else 0
+        #: The latest results by (text, must-read spans, screen levels), for repeats.
+        self._recent: OrderedDict[tuple, ModelOutput] = OrderedDict()
+        self._remember = remember
+        self._lock = threading.Lock()
         self.screen = Screen.load(directory)
         if self.screen is not None and self.screen.attributes != self.info.attributes:
             raise ValueError(f"{directory / 'screen.npz'} was trained for other attributes")
@@ -122,6 +131,11 @@ class NeuralScorer:
     @property
     def version(self) -> str:
         return f"{self.info.name}@{self.info.version}"
+
+    def forget(self) -> None:
+        """Drop the results remembered for repeated texts (to measure, or to free memory)."""
+        with self._lock:
+            self._recent.clear()
 
     def score(
         self,
@@ -150,14 +164,28 @@ class NeuralScorer:
             if isinstance(with_embeddings, bool)
             else list(with_embeddings)
         )
-        # A spam flood repeats one text many times: read each distinct text once.
-        keys = [(t, tuple(must_read[i]) if must_read else ()) for i, t in enumerate(texts)]
-        slot: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
-        which = [slot.setdefault(k, len(slot)) for k in keys]
+        # A spam flood repeats one text many times, in one call and across calls: read each
+        # distinct text once. Safe because a text's scores never depend on what else is
+        # scored with it (see ``_batch_tokens``), so a remembered result is the result.
+        levels = tuple(sorted(screen_levels.items())) if screen_levels is not None else None
+        keys = [(t, tuple(must_read[i]) if must_read else (), levels) for i, t in enumerate(texts)]
+        with self._lock:
+            known = [self._recent.get(k) for k in keys]
+            for k, o in zip(keys, known, strict=True):
+                if o is not None:
+                    self._recent.move_to_end(k)
+        for i, o in enumerate(known):
+            if o is not None and embed[i] and o.embedding is None:
+                known[i] = None
+        slot: dict[tuple, int] = {}
+        which = [-1 if known[i] is not None else slot.setdefault(k, len(slot))
+                 for i, k in enumerate(keys)]
         if len(slot) < len(texts):
-            firsts: list[int] = []  # where each distinct text first appears
+            firsts: list[int] = []  # where each distinct text not remembered first appears
             wanted = [False] * len(slot)
             for i, u in enumerate(which):
+                if u < 0:
+                    continue
                 if u == len(firsts):
                     firsts.append(i)
                 wanted[u] = wanted[u] or embed[i]
@@ -167,8 +195,8 @@ class NeuralScorer:
                 screen_levels=screen_levels,
                 must_read=[must_read[i] for i in firsts] if must_read else None,
                 normalized=[normalized[i] for i in firsts] if normalized else None,
-            )
-            return [_copy(distinct[u]) for u in which]
+            ) if firsts else []
+            return [_copy(known[i] if u < 0 else distinct[u]) for i, u in enumerate(which)]
         windows = self.windows(texts, normalized)
         # A text's embedding is its first window's, kept whenever that window was read
         # (asked for or not: it costs nothing then, and is better than a bound).
@@ -199,7 +227,7 @@ class NeuralScorer:
                         token_scores[i][off] = score
                 if w in first_windows:
                     embeddings[i] = emb[row]
-        return [
+        outputs = [
             ModelOutput(
                 scores=dict(zip(self.info.attributes, map(float, probs[i]), strict=True)),
                 token_offsets=list(token_scores[i]),
@@ -208,6 +236,13 @@ class NeuralScorer:
             )
             for i in range(len(texts))
         ]
+        with self._lock:
+            for k, o in zip(keys, outputs, strict=True):
+                self._recent[k] = o
+                self._recent.move_to_end(k)
+            while len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+        return [_copy(o) for o in outputs]
 
     def windows(
         self, texts: Sequence[str], normalized: Sequence[Normalized] | None = None

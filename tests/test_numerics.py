@@ -24,12 +24,12 @@ def _cpu(*flags: str) -> CpuInfo:
 
 @pytest.fixture(scope="module")
 def int8() -> NeuralScorer:
-    return NeuralScorer(numerics="int8")
+    return NeuralScorer(numerics="int8", remember=0)
 
 
 @pytest.fixture(scope="module")
 def fp32() -> NeuralScorer:
-    return NeuralScorer(numerics="fp32")
+    return NeuralScorer(numerics="fp32", remember=0)
 
 
 def _scores(scorer: NeuralScorer, texts: list[str]) -> np.ndarray:
@@ -117,9 +117,10 @@ def test_fp32_and_int8_decide_the_example_page_alike(monkeypatch, fp32, int8):
 
 
 @pytest.mark.parametrize("numerics", ["int8", "fp32", None])
-def test_a_comments_scores_do_not_depend_on_what_it_is_batched_with(numerics, int8, fp32):
+def test_a_comments_scores_do_not_depend_on_what_it_is_batched_with(numerics):
     """None: this machine's default numerics."""
-    scorer = {"int8": int8, "fp32": fp32}.get(numerics or "") or shared_scorer(None)
+    scorer = NeuralScorer(numerics=numerics, remember=0)  # nothing remembered between calls
+    assert scorer.numerics == shared_scorer(None, numerics=numerics).numerics
     comment = "You are an idiot and everyone on this thread knows it."
     others = [
         "ok",
@@ -157,3 +158,21 @@ def test_repeated_texts_are_read_once_and_each_gets_its_own_result(monkeypatch):
     assert outs[30].embedding is not None
     outs[0].scores["toxicity"] = 1.0
     assert outs[1].scores["toxicity"] != 1.0
+
+
+def test_a_text_seen_in_an_earlier_call_is_not_read_again_unless_told_to_forget(monkeypatch):
+    for remember, reads in ((4096, 1), (0, 2)):  # windows read over the two calls
+        scorer = NeuralScorer(remember=remember)
+        read: list[int] = []
+        run = scorer._run
+
+        def counting(windows, which, run=run, read=read):  # type: ignore[no-untyped-def]
+            which = list(which)
+            read.append(len(which))
+            return run(windows, which)
+
+        monkeypatch.setattr(scorer, "_run", counting)
+        first = scorer.score(["Same spam again and again"])[0]
+        again = scorer.score(["Same spam again and again"])[0]
+        assert sum(read) == reads
+        assert again.scores == first.scores and again is not first
