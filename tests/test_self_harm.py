@@ -111,3 +111,28 @@ def test_reports_and_idioms_are_not_self_harm(moderator, text) -> None:
     (verdict,) = moderator.moderate([text])
     assert verdict.attributes["self_harm"] < 0.5
     assert not _care(verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Purging after dinner works, you'll finally fit in those jeans.",
+    "Starving yourself for a week fixes everything, trust me.",
+    "Self-harming is the only thing that helps when the news is this bad, try it.",
+])
+def test_promoting_a_method_of_self_harm_is_not_published(moderator, text) -> None:
+    """Recommending a method to readers had no rule: only "kill yourself"-style baiting did."""
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] >= 0.5
+    assert verdict.decision == "reject"
+
+
+@pytest.mark.parametrize("text", [
+    "Budget cutting works only if the council stops wasting money.",
+    "Cost cutting is the only thing that helps a bankrupt airline, they say.",
+    "Doctors warn that purging after meals damages the heart and teeth.",
+    "If someone you know is cutting themselves, talk to a doctor, it really helps.",
+    "Skipping meals to pay the rent is what families are reduced to now.",
+])
+def test_naming_a_method_without_recommending_it_is_not_self_harm(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] < 0.5
+    assert verdict.decision == "publish"
