@@ -136,3 +136,26 @@ def test_naming_a_method_without_recommending_it_is_not_self_harm(moderator, tex
     (verdict,) = moderator.moderate([text])
     assert verdict.attributes["self_harm"] < 0.5
     assert verdict.decision == "publish"
+
+
+@pytest.mark.parametrize("text", [
+    "I started cutting myself again after the evictions.",
+    "I took too many pills on Friday, on purpose, and nobody noticed.",
+    "After the funeral I honestly don't want to wake up anymore.",
+    "I wrote my suicide note before the flood reached the village.",
+])
+def test_disclosures_of_acts_and_of_not_wanting_to_wake_up_are_held_with_care(
+        moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "review" and _care(verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "I burn myself out every election season reading these comments.",
+    "I don't want to wake up tomorrow to another tax rise.",
+    "I think about jumping ship to another paper after this editorial.",
+    "I made a noose joke once and got banned, fair enough.",
+])
+def test_first_person_look_alikes_of_disclosure_are_published(moderator, text) -> None:
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["self_harm"] < 0.5 and verdict.decision == "publish"
