@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,15 @@ def test_a_text_seen_in_an_earlier_call_is_not_read_again_unless_told_to_forget(
         again = scorer.score(["Same spam again and again"])[0]
         assert sum(read) == reads
         assert again.scores == first.scores and again is not first
+
+
+@needs_example
+def test_the_command_line_runs_the_numerics_it_is_told_and_refuses_others():
+    from tests.test_cli import civility
+
+    ran = civility("--numerics", "fp32", "moderate", str(EXAMPLE_PAGE), "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert len(json.loads(ran.stdout)["comments"]) == 14
+    refused = civility("--numerics", "fp16", "moderate", str(EXAMPLE_PAGE))
+    assert refused.returncode != 0 and "fp16" in refused.stderr
+    assert "Traceback" not in refused.stderr
