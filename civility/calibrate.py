@@ -469,7 +469,7 @@ def report_html(cal: Calibration, *, current: Policy, proposed: Policy,
     """The calibration report as one self-contained HTML file (inline CSS and SVG)."""
     from civility import __version__, charts
     from civility.policy import policy_changes
-    from civility.report.html import _css, _figure
+    from civility.report.html import _figure, page_head
 
     when = cal.generated.strftime("%d %B %Y, %H:%M UTC")
     changes = policy_changes(current, proposed)
@@ -482,13 +482,7 @@ def report_html(cal: Calibration, *, current: Policy, proposed: Policy,
             f"is proposed where moderators rejected at least {cal.target:.0%} of the comments "
             f"at or above it, counted over at least {cal.min_support}.")
     parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>Calibration for {escape(cal.site)} · Civility</title>",
-        f"<style>{_css()}{CSS}</style></head><body><main>",
+        page_head(f"Calibration for {cal.site} · Civility", CSS),
         '<header class="masthead">',
         '<p class="kicker">Civility · calibration against moderators</p>',
         f'<p class="doc-title">Site {escape(cal.site)} · policy {escape(cal.policy_name)}</p>',

@@ -102,14 +102,7 @@ def build_report(
     if stats.models:
         meta.append("model " + ", ".join(sorted(stats.models)))
     parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Belt and braces: even a future bug that let markup through could not load anything.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>{escape(doc_title)} · Civility</title>",
-        f"<style>{_css()}</style></head><body><main>",
+        page_head(f"{doc_title} · Civility"),
         '<header class="masthead">',
         '<p class="kicker">Civility · comment moderation report</p>',
         f'<p class="doc-title">{escape(doc_title)}</p>',
@@ -131,6 +124,20 @@ def build_report(
     parts.append(_footer(stats))
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+def page_head(title: str, css: str = "") -> str:
+    """Doctype to the opening <main>: the report's stylesheet (plus *css*) and a strict CSP."""
+    return "\n".join([
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # Belt and braces: even a future bug that let markup through could not load anything.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>{escape(title)}</title>",
+        f"<style>{_css()}{css}</style></head><body><main>",
+    ])
 
 
 def _figures(stats: ReportStats) -> str:
