@@ -52,13 +52,6 @@ def site_policy_history(db: Session, site_id: int) -> list[SitePolicyInfo]:
                                          .order_by(SitePolicy.id.desc()))]
 
 
-def site_policy_for(db: Session, site_id: int, default: Policy) -> Policy:
-    """The policy the site's comments are decided under."""
-    info = current_site_policy(db, site_id)
-    found = info.policy() if info is not None else None
-    return found or default
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     site: str
@@ -97,6 +90,5 @@ __all__ = [
     "SitePolicyInfo",
     "apply_site_policy",
     "current_site_policy",
-    "site_policy_for",
     "site_policy_history",
 ]
