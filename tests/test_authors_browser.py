@@ -8,8 +8,6 @@ Skips cleanly where Chromium, Playwright or the model is missing.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +25,7 @@ httpx = pytest.importorskip("httpx")
 from civility.server.app import create_app  # noqa: E402
 from civility.server.settings import Settings  # noqa: E402
 from civility.store import accounts  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from tests.helpers import live_server  # noqa: E402
 
 browser = test_browser.browser  # Chromium, once for the module
 
@@ -45,19 +43,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, moderator: Any) -> Iterator[t
     with app.state.store.session() as db:
         accounts.create_moderator(db, "mod", PASSWORD)
         key, _ = accounts.create_api_key(db, "cms", scopes="score read moderate")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", key
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base, key
 
 
 def submit(base: str, key: str, cid: str, text: str) -> dict[str, Any]:
