@@ -273,6 +273,16 @@ def find_mentions(norm: Normalized) -> list[Mention]:
 
 def mention_spans(norm: Normalized) -> list[tuple[int, int, Mention]]:
     """:func:`find_mentions` with each mention's start and end in the NORMALISED text too."""
+    return list(_mention_spans(norm))
+
+
+@functools.lru_cache(maxsize=256)
+def _mention_spans(norm: Normalized) -> tuple[tuple[int, int, Mention], ...]:
+    """Cached: the moderator and ``civility.signals`` both ask for the same comment."""
+    return tuple(_scan_mentions(norm))
+
+
+def _scan_mentions(norm: Normalized) -> list[tuple[int, int, Mention]]:
     lex = _lexicon()
     text = norm.text
     found = _raw_matches(text, lex)
