@@ -9,12 +9,12 @@ dashboard shows the same agreement to a signed-in moderator. Screenshots land in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests import test_browser
+from tests.test_browser import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,14 +30,7 @@ from tests.helpers import live_server  # noqa: E402
 from tests.test_calibrate_cli import SITE, civility, seed_labelled_site  # noqa: E402
 from tests.test_ui import PASSWORD, StubModerator  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+browser = test_browser.browser  # Chromium, once for the module
 
 
 @pytest.fixture(scope="module")
