@@ -94,6 +94,9 @@ class _Term:
     except_next: frozenset[str]
 
 
+_compiled = functools.cache(re.compile)
+
+
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     attribute: str
@@ -103,13 +106,19 @@ class _Pattern:
     group_prob: float | None
     needs_people: bool
     needs_group: bool
-    regex: re.Pattern[str]
+    #: The regex, compiled when a comment first gets past :meth:`worth_trying`: most patterns
+    #: are large and gated by keywords, and compiling all of them cost seconds at start-up.
+    source: str
     #: The regex is only tried when the text has one of these words or symbols (none: always).
     keywords: frozenset[str] = frozenset()
     symbols: tuple[str, ...] = ()
     #: For ``[[mitigations]]`` cues (which reuse this record, ``rule`` being the kind): the cue
     #: denies the hostile words themselves.
     firm: bool = False
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.source)
 
     def worth_trying(self, ctx: _Ctx) -> bool:
         if self.needs_group and not ctx.group_spans:
@@ -188,7 +197,7 @@ def _lexicon() -> _Lexicon:
     patterns = tuple(
         _Pattern(p["attribute"], p["rule"], float(p["prob"]), p.get("people_prob"),
                  p.get("group_prob"), bool(p.get("needs_people", False)),
-                 bool(p.get("needs_group", False)), re.compile(expand(p["regex"])),
+                 bool(p.get("needs_group", False)), expand(p["regex"]),
                  *_keywords(p))
         for p in raw.get("patterns", [])
     )
@@ -218,7 +227,7 @@ def _lexicon() -> _Lexicon:
         macros={name: expand(rx) for name, rx in macros.items()},
         mitigations=tuple(
             _Pattern("mitigation", m["kind"], 0.0, None, None, False,
-                     bool(m.get("needs_group", False)), re.compile(expand(m["regex"])),
+                     bool(m.get("needs_group", False)), expand(m["regex"]),
                      *_keywords(m), firm=bool(m.get("firm", False)))
             for m in raw.get("mitigations", [])
         ),
