@@ -44,6 +44,7 @@ from civility.store.models import (
     WebhookDelivery,
 )
 from civility.store.queries.decisions import _decide_many
+from civility.store.queries.records import _as_utc
 from civility.types import Verdict
 
 #: How an author listing can be narrowed (besides a name search).
@@ -169,15 +170,6 @@ class AuthorPage:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _as_utc(value: Any) -> datetime | None:
-    """SQLite returns max() of a datetime column as text."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
 
 
 # --------------------------------------------------------------------------- site rules

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
@@ -37,6 +37,7 @@ from civility.store.queries.records import (
     SpanInfo,
     Thread,
     ThreadComment,
+    _as_utc,
 )
 from civility.store.queries.sites import _article_info
 from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Target
@@ -276,11 +277,6 @@ def _article_stats(db: Session, *, limit: int, offset: int, since: datetime | No
              else query.order_by(Article.created_at.desc(), Article.id.desc()))
     out = []
     for r in db.execute(query.limit(limit).offset(offset)):
-        last = r[7]
-        if isinstance(last, str):  # SQLite returns max() of a datetime column as text
-            last = datetime.fromisoformat(last)
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=UTC)
         out.append(ArticleStats(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), int(r[6]),
-                                last))
+                                _as_utc(r[7])))
     return out

@@ -5,7 +5,7 @@ action vocabularies, and their JSON shapes for the API.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from civility.types import Target
@@ -230,6 +230,15 @@ class Accepted:
     external_id: str
     created: bool
     status: str
+
+
+def _as_utc(value: Any) -> datetime | None:
+    """A datetime from an aggregate (SQLite returns max() of a datetime column as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def _decision_dict(d: DecisionRecord) -> dict[str, Any]:
