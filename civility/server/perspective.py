@@ -297,6 +297,16 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
+def _known_attribute(name: str) -> str:
+    """Our attribute for a Perspective name; an unknown name is an UNKNOWN_ATTRIBUTE error."""
+    ours = our_attribute(name)
+    if ours is None:
+        raise perspective_error(f"Unknown attribute: {name}. Supported attributes: "
+                                f"{', '.join(ATTRIBUTE_MAP)}.", "UNKNOWN_ATTRIBUTE",
+                                unknownAttributeError={"attribute": name})
+    return ours
+
+
 def parse_analyze(body: Any, max_chars: int) -> AnalyzeRequest:
     """Validate an analyze request; raises Perspective-style 400 errors."""
     body = _object(body)
@@ -307,11 +317,7 @@ def parse_analyze(body: Any, max_chars: int) -> AnalyzeRequest:
                                 "NO_REQUESTED_ATTRIBUTES")
     wanted: dict[str, tuple[str, float | None]] = {}
     for name, spec in requested.items():
-        ours = our_attribute(name)
-        if ours is None:
-            raise perspective_error(f"Unknown attribute: {name}. Supported attributes: "
-                                    f"{', '.join(ATTRIBUTE_MAP)}.", "UNKNOWN_ATTRIBUTE",
-                                    unknownAttributeError={"attribute": name})
+        ours = _known_attribute(name)
         spec = spec if spec is not None else {}
         if not isinstance(spec, dict):
             raise perspective_error(f"requestedAttributes.{name} must be an object",
@@ -338,11 +344,7 @@ def parse_suggest(body: Any, max_chars: int) -> SuggestRequest:
     offsets = Utf16(text)
     scores: list[q.SuggestedValue] = []
     for name, spec in given.items():
-        ours = our_attribute(name)
-        if ours is None:
-            raise perspective_error(f"Unknown attribute: {name}. Supported attributes: "
-                                    f"{', '.join(ATTRIBUTE_MAP)}.", "UNKNOWN_ATTRIBUTE",
-                                    unknownAttributeError={"attribute": name})
+        ours = _known_attribute(name)
         if len(name) > 100:
             raise perspective_error("attribute names are at most 100 characters",
                                     "INVALID_ARGUMENT")
