@@ -103,11 +103,8 @@ class ScoringService:
             self._task = asyncio.create_task(self._collect(), name="civility-batcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await _cancel(self._task)
+        self._task = None
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
@@ -286,6 +283,14 @@ class ScoringService:
                 _settle(job.future, outcome)
 
 
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task, if any, and wait for it to end."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def _settle(future: asyncio.Future[list[Verdict]],
             outcome: list[Verdict] | BaseException) -> None:
     if future.done():
@@ -350,11 +355,8 @@ class PendingSweep:
         self._task = asyncio.create_task(self._loop(), name="civility-pending-sweep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await _cancel(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         first = True
