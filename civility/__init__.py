@@ -15,7 +15,7 @@ reads a publisher's TOML policy. Results are plain frozen dataclasses
 from civility.moderator import Moderator
 from civility.policy import Policy, load_policy
 from civility.read import read_page
-from civility.types import ATTRIBUTES, Comment, Page, Span, Target, Verdict
+from civility.records import ATTRIBUTES, Comment, Page, Span, Target, Verdict
 
 __all__ = [
     "ATTRIBUTES",

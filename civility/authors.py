@@ -24,7 +24,7 @@ from typing import Literal, get_args
 
 from civility.normalize import normalize
 from civility.policy import WordRule, word_reasons
-from civility.types import Action
+from civility.records import Action
 
 __all__ = [
     "ACTION_EVENTS",

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from civility.types import MAX_TEXT_CHARS, Comment, Verdict, invalid_unicode
+from civility.records import MAX_TEXT_CHARS, Comment, Verdict, invalid_unicode
 
 if TYPE_CHECKING:  # the model loads only where scoring happens, never in a reading process
     from civility.moderator import Moderator

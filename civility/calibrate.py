@@ -36,7 +36,7 @@ from html import escape
 from typing import Literal
 
 from civility.policy import Policy, Threshold
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 __all__ = [
     "REASON_ATTRIBUTES",

@@ -151,7 +151,7 @@ def moderate(
     from civility.moderator import Moderator
     from civility.policy import PolicyError
     from civility.read import PageError, read_page
-    from civility.render import render_report
+    from civility.terminal import render_report
 
     try:
         source = sys.stdin.buffer.read() if page == "-" else Path(page)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from civility.types import Span
+from civility.records import Span
 
 #: Attributes a token-head span can stand for, most specific first.
 _TOKEN_ATTRIBUTES = (

@@ -36,7 +36,7 @@ from civility.batch import (
     parse_line,
     pick_context,
 )
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",

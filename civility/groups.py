@@ -278,7 +278,7 @@ def mention_spans(norm: Normalized) -> list[tuple[int, int, Mention]]:
 
 @functools.lru_cache(maxsize=256)
 def _mention_spans(norm: Normalized) -> tuple[tuple[int, int, Mention], ...]:
-    """Cached: the moderator and ``civility.signals`` both ask for the same comment."""
+    """Cached: the moderator and ``civility.lexical`` both ask for the same comment."""
     return tuple(_scan_mentions(norm))
 
 

@@ -1,6 +1,6 @@
 """What people read for each attribute, decision and group category, and the colours they see.
 
-One module for the words and the palette, shared by the terminal report (``render.py``),
+One module for the words and the palette, shared by the terminal report (``terminal.py``),
 the HTML report (``report/``), the charts and the moderator UI, so a decision or an
 attribute reads and looks the same wherever it appears. The web palette is Okabe–Ito
 (distinguishable under the common colour-vision deficiencies); the terminal uses rich's
@@ -47,7 +47,7 @@ ATTRIBUTE_COLOURS: dict[str, str] = {
     "spam": "#1695A8",
     "off_topic": "#0072B2",
 }
-#: Paul Tol's muted scheme, one colour per group category of ``civility.types.GroupCategory``.
+#: Paul Tol's muted scheme, one colour per group category of ``civility.records.GroupCategory``.
 CATEGORY_COLOURS: dict[str, str] = {
     "nationality": "#332288",
     "ethnicity": "#CC6677",

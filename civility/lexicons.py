@@ -26,7 +26,7 @@ A file has (all words are written naturally; they are normalised like comment te
     files together. That scan does not overlap: an anchor that is the start of a longer
     anchor word at the same place ("end it" in "end it all") is not seen there.
 
-Findings come back in NORMALISED offsets; ``civility.signals`` maps them to the original text.
+Findings come back in NORMALISED offsets; ``civility.lexical`` maps them to the original text.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 from civility.groups import Mention, group_categories, trie_regex
 from civility.normalize import Normalized, normalize
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 __all__ = ["Finding", "LexiconFile", "files", "find", "mentions", "parse"]
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from civility.normalize import Normalized, normalize
+from civility.records import ModelOutput
 from civility.screen import Screen
-from civility.types import ModelOutput
 
 DEFAULT_MODEL = "civility-minilm"
 _WINDOW_STRIDE = 96

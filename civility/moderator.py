@@ -13,15 +13,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from civility import explain, lexicons, score
+from civility import explain, fuse, lexicons
 from civility.groups import Mention, find_mentions
 from civility.language import identify
+from civility.lexical import Evidence, Mitigation, analyse
 from civility.model import NeuralScorer, shared_scorer
 from civility.normalize import Normalized, normalize
 from civility.policy import Policy, decide, default_policy, load_policy
-from civility.signals import Evidence, Mitigation, analyse
+from civility.records import Comment, ModelOutput, Page, Span, Verdict
 from civility.targets import attacks_people, find_targets
-from civility.types import Comment, ModelOutput, Page, Span, Verdict
 
 TextLike = str | Comment
 
@@ -90,7 +90,7 @@ class Moderator:
         )
         off_topic: list[float | None] = [None] * len(comments)
         if topic is not None:
-            off_topic = [score.off_topic_probability(overlap, shared_group=shared)
+            off_topic = [fuse.off_topic_probability(overlap, shared_group=shared)
                          for overlap, shared in topic]
         return [
             self._verdict(*args, policy=policy, levels=levels)
@@ -113,15 +113,15 @@ class Moderator:
         levels: dict[str, float],
     ) -> Verdict:
         evidence, cues = analysed
-        attributes = score.combine(
+        attributes = fuse.combine(
             output.scores,
             ((e.attribute, e.prob) for e in evidence),
             off_topic=off_topic,
-            damping=score.model_damping(evidence, cues),
+            damping=fuse.model_damping(evidence, cues),
         )
         rule_spans = [_span(e) for e in evidence]
         targets = find_targets(norm, mentions, attributes, [(e.start, e.end) for e in evidence])
-        attributes = score.compose(attributes, aimed_at_people=attacks_people(mentions, targets))
+        attributes = fuse.compose(attributes, aimed_at_people=attacks_people(mentions, targets))
         target_spans = [
             Span(t.start, t.end, "identity_attack", comment.text[t.start : t.end])
             for t in targets
@@ -158,7 +158,7 @@ class Moderator:
             return hit
         norm = normalize(article[:20_000])
         context = _ArticleContext(
-            stems=score.article_stems(norm.text),
+            stems=fuse.article_stems(norm.text),
             groups=frozenset(m.group for m in find_mentions(norm)),
         )
         if len(self._articles) >= 64:
@@ -179,7 +179,7 @@ def _topic_cues(
     """Per comment, the share of its words the article uses and whether they name a group."""
     return [
         (
-            score.lexical_overlap(norm.text, context.stems),
+            fuse.lexical_overlap(norm.text, context.stems),
             any(m.group in context.groups for m in found),
         )
         for norm, found in zip(norms, mentions, strict=True)

@@ -32,9 +32,9 @@ import re
 from bisect import bisect_left, bisect_right
 
 from civility.groups import INSTITUTION, Mention, self_reference, sentence_starts
+from civility.lexical import macro
 from civility.normalize import Normalized
-from civility.signals import macro
-from civility.types import Target
+from civility.records import Target
 
 __all__ = ["ATTACK_THRESHOLD", "attacks_people", "find_targets"]
 

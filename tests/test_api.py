@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from civility.records import ATTRIBUTES
 from civility.server.webhooks import verify_signature
 from civility.store import accounts as acc
 from civility.store import queries as q
 from civility.store.db import schema_revision
-from civility.types import ATTRIBUTES
 
 VERDICT_KEYS = {"id", "attributes", "targets", "spans", "decision", "reasons", "model_version",
                 "language", "status", "duplicate", "article_id"}

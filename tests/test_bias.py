@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from civility import Moderator
+from civility.lexical import mitigations
 from civility.normalize import normalize
-from civility.signals import mitigations
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import update
 
 from civility.policy import decide, default_policy, load_policy
+from civility.records import ATTRIBUTES, Verdict
 from civility.store import Store
 from civility.store import queries as q
 from civility.store.models import Decision
-from civility.types import ATTRIBUTES, Verdict
 
 SITE = "herald"
 UNSTORED_TEXT = "Thank you for the careful reporting on the council budget."

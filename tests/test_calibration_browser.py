@@ -22,10 +22,10 @@ pytestmark = [
 ]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+from civility.records import ATTRIBUTES  # noqa: E402
 from civility.server.app import create_app  # noqa: E402
 from civility.server.settings import Settings  # noqa: E402
 from civility.store import Store, accounts  # noqa: E402
-from civility.types import ATTRIBUTES  # noqa: E402
 from tests.helpers import live_server  # noqa: E402
 from tests.test_calibrate_cli import SITE, civility, seed_labelled_site  # noqa: E402
 from tests.test_ui import PASSWORD, StubModerator  # noqa: E402

@@ -25,7 +25,7 @@ from civility.charts import (
     stacked_bars,
     time_series,
 )
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = datetime(2025, 7, 1, tzinfo=UTC)
@@ -213,7 +213,7 @@ def test_percentages_never_round_something_to_nothing_or_almost_all_to_all():
 def test_palettes_cover_every_attribute_decision_and_group_category():
     from typing import get_args
 
-    from civility.types import GroupCategory
+    from civility.records import GroupCategory
 
     assert set(ATTRIBUTE_COLOURS) == set(ATTRIBUTES)
     assert set(DECISION_COLOURS) == {"publish", "review", "reject"}

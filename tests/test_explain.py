@@ -1,7 +1,7 @@
 """Evidence spans point at whole words of the original text, for flagged attributes only."""
 
 from civility.explain import combine_spans, token_spans
-from civility.types import Span
+from civility.records import Span
 
 TEXT = "you are an ungrateful idiot, frankly"
 

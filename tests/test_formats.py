@@ -22,7 +22,7 @@ from civility.formats import (
     open_sink,
     results_to_arrow,
 )
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 
 def result(ident: str, decision: str = "publish") -> dict:

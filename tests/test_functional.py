@@ -8,9 +8,9 @@ from collections import Counter
 from click.testing import CliRunner
 
 from civility.cli import main
+from civility.records import ATTRIBUTES
 from civility.training import functional
 from civility.training.functional import ALLOWED, FUNCTIONALITIES, passes, suite, trainable_cases
-from civility.types import ATTRIBUTES
 
 
 def test_the_suite_has_at_least_1500_unique_cases_over_at_least_30_functionalities():

@@ -16,13 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from civility.records import Comment
+from civility.server.batcher import ScoringFailed, ScoringService
 from civility.server.errors import ApiError
-from civility.server.scoring import ScoringFailed, ScoringService
 from civility.store import Store
 from civility.store import accounts as acc
 from civility.store import queries as q
 from civility.store.models import CommentRow, Decision, Scoring, WebhookDelivery
-from civility.types import Comment
 from tests.test_api import Receiver
 
 LONE = "x \ud800 y"  # JSON's "\ud800": a str no encoder, tokenizer or database accepts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from civility.model import NeuralScorer, model_text, original_offsets
 from civility.normalize import normalize
-from civility.types import MODEL_ATTRIBUTES
+from civility.records import MODEL_ATTRIBUTES
 
 
 def test_emoji_are_spelled_out_for_the_network():

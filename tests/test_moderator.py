@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civility import Moderator, read_page
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 from tests.helpers import EXAMPLE_PAGE, example_labels, needs_example
 
 

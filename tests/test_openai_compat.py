@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from civility.records import ATTRIBUTES
 from civility.server.openai_compat import CATEGORIES, category_scores
 from civility.store import accounts as acc
-from civility.types import ATTRIBUTES
 
 openai = pytest.importorskip("openai")
 

@@ -18,7 +18,7 @@ from civility.policy import (
     load_policy,
     reason_drivers,
 )
-from civility.types import ATTRIBUTES, Target
+from civility.records import ATTRIBUTES, Target
 
 
 def _write(tmp_path: Path, text: str, name: str = "site.toml") -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from civility.read import PageError, parse_html, parse_json, parse_text, read_page
-from civility.types import Comment, Page
+from civility.records import Comment, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "news-page-with-comments.txt"

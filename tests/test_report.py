@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from civility.records import ATTRIBUTES, Span, Target, Verdict
 from civility.report import (
     ReportRow,
     ReportStats,
@@ -23,7 +24,6 @@ from civility.report import (
     rows_from_scored,
     verdict_from_dict,
 )
-from civility.types import ATTRIBUTES, Span, Target, Verdict
 from tests.helpers import EXAMPLE_PAGE, REPO, needs_example
 
 GENERATED = datetime(2025, 7, 2, 9, 30, tzinfo=UTC)

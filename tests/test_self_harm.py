@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from civility import Moderator
-from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from civility.records import Span, Target, Verdict
 from civility.store import accounts as acc
 from civility.store import queries as q
-from civility.types import Span, Target, Verdict
 
 SECRET = "zqxsecret"
 ALL_SCOPES = "score read moderate admin"

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from civility.policy import PolicyError, WordRule, default_policy
-from civility.server.scoring import ScoringService, SitePolicies
+from civility.records import Comment
+from civility.server.batcher import ScoringService, SitePolicies
 from civility.store import Store
 from civility.store import queries as q
 from civility.store.accounts import create_api_key
 from civility.store.models import Scoring
 from civility.store.policies import apply_site_policy, current_site_policy, site_policy_history
-from civility.types import Comment
 
 TEXT = "I like pineapple on my pizza, whatever the council says."
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from civility.records import ATTRIBUTES, Span, Target, Verdict
 from civility.store import Store
 from civility.store import accounts as acc
 from civility.store import queries as q
@@ -23,7 +24,6 @@ from civility.store.models import (
     TargetRow,
     WebhookDelivery,
 )
-from civility.types import ATTRIBUTES, Span, Target, Verdict
 
 
 def verdict(cid: str, text: str, decision: str = "review", *, toxicity: float = 0.7,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from civility.records import MODEL_ATTRIBUTES
 from civility.training.datasets import hash_split, load_all
 from civility.training.evaluate import span_f1
-from civility.types import MODEL_ATTRIBUTES
 from tests.helpers import DATA, needs_data
 
 

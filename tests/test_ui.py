@@ -22,6 +22,7 @@ pytest.importorskip("jinja2")
 from fastapi.testclient import TestClient
 
 from civility.policy import decide, default_policy
+from civility.records import Span, Target, Verdict
 from civility.server.app import create_app
 from civility.server.settings import Settings
 from civility.server.ui import (
@@ -35,7 +36,6 @@ from civility.server.ui import (
 )
 from civility.store import Store, accounts
 from civility.store import queries as q
-from civility.types import Span, Target, Verdict
 
 PASSWORD = "correct horse battery staple"
 

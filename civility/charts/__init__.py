@@ -11,7 +11,7 @@ page and looks the same offline. Charts are meant to be read, not decoded:
   ``<title>`` tooltip, so colour is never the only carrier of meaning;
 * colours come from colour-blind-safe palettes (Okabe–Ito for decisions, Paul
   Tol's muted scheme for group categories); attribute colours mirror the hues
-  of the terminal report (``civility.render``) so both reports agree;
+  of the terminal report (``civility.terminal``) so both reports agree;
 * text is escaped here, so callers may pass user-supplied labels as they are.
 
 Charts size themselves from a ``viewBox`` and stretch to their container's

@@ -20,7 +20,7 @@ from civility.policy.records import (
     _finite,
     _human,
 )
-from civility.types import ATTRIBUTES, Action, Target
+from civility.records import ATTRIBUTES, Action, Target
 
 # --------------------------------------------------------------------------- deciding
 

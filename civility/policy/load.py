@@ -27,7 +27,7 @@ from civility.policy.records import (
     _fmt,
     _merge_comments,
 )
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 # --------------------------------------------------------------------------- loading
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
-from civility.types import ATTRIBUTES, UNDETERMINED_LANGUAGE, GroupCategory, Target
+from civility.records import ATTRIBUTES, UNDETERMINED_LANGUAGE, GroupCategory, Target
 
 #: Actions ordered from most lenient to strictest.
 _SEVERITY: dict[str, int] = {"publish": 0, "review": 1, "reject": 2}

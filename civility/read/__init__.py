@@ -20,7 +20,7 @@ from civility.read.errors import PageError
 from civility.read.html import parse_html
 from civility.read.json import parse_json
 from civility.read.text import parse_text
-from civility.types import Page
+from civility.records import Page
 
 __all__ = ["PageError", "parse_html", "parse_json", "parse_text", "read_page"]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from civility.read.errors import PageError
 from civility.read.text import _FLAGS, _is_comment_chrome, _is_page_chrome
-from civility.types import Comment, Page
+from civility.records import Comment, Page
 
 # --------------------------------------------------------------------------- HTML
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from civility.read.errors import PageError
-from civility.types import Comment, Page, invalid_unicode
+from civility.records import Comment, Page, invalid_unicode
 
 # --------------------------------------------------------------------------- JSON
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from civility.read.errors import PageError
-from civility.types import Comment, Page
+from civility.records import Comment, Page
 
 # --------------------------------------------------------------------------- text patterns
 #

@@ -13,6 +13,7 @@ from typing import IO
 
 import click
 
+from civility.records import Page, Verdict
 from civility.report.headline import headline
 from civility.report.html import _shorten, build_report
 from civility.report.stats import (
@@ -23,7 +24,6 @@ from civility.report.stats import (
     rows_from_page,
     rows_from_scored,
 )
-from civility.types import Page, Verdict
 
 # --------------------------------------------------------------------------- command
 

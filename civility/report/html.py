@@ -23,6 +23,7 @@ from civility.charts import (
     percent,
 )
 from civility.highlight import joined, runs
+from civility.records import ATTRIBUTES, Span
 from civility.report.headline import headline
 from civility.report.stats import (
     FAMILIES,
@@ -35,7 +36,6 @@ from civility.report.stats import (
     harm_score,
     main_attribute,
 )
-from civility.types import ATTRIBUTES, Span
 from civility.wording import plural
 
 # --------------------------------------------------------------------------- highlighting

@@ -14,7 +14,7 @@ from typing import Any
 
 from civility.batch import TIME_FIELDS, parse_time
 from civility.binning import bin_index
-from civility.types import Page, Span, Target, Verdict
+from civility.records import Page, Span, Target, Verdict
 
 LINE = 0.5
 HIST_BINS = 10

@@ -15,12 +15,12 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from civility.records import ATTRIBUTES, Comment, Verdict, invalid_unicode
 from civility.server.auth import Principal
 from civility.server.deps import DB, Moderating, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.server.inputs import MAX_OFFSET, BodyId, PathId, UtcDateTime, utc_datetime
 from civility.store import queries as q
-from civility.types import ATTRIBUTES, Comment, Verdict, invalid_unicode
 
 router = APIRouter(prefix="/api/v1")
 
@@ -164,7 +164,7 @@ async def submit_comments(body: SubmitRequest, request: Request,
     accepted, _, article_text = await run_in_threadpool(accept)
     # Only comments this request created are scored here, so each comment is scored once: a
     # duplicate of one still pending waits for the request scoring it (below), and one whose
-    # request died is scored by the pending sweep (civility.server.scoring.PendingSweep).
+    # request died is scored by the pending sweep (civility.server.batcher.PendingSweep).
     fresh = {a.id: n for a, n in zip(accepted, new, strict=True) if a.created}
     verdicts: dict[int, Verdict] = {}
     if fresh:  # scored and saved together with whatever else is in the micro-batch

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 import civility
 from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
 from civility.server import authors as commenters
+from civility.server.batcher import PendingSweep, ScoringService, SitePolicies
 from civility.server.metrics import Metrics, MetricsMiddleware
-from civility.server.scoring import PendingSweep, ScoringService, SitePolicies
 from civility.server.settings import Settings
 from civility.server.webhooks import WebhookWorker
 from civility.store import Store

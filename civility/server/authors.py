@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from civility.authors import AUTHOR_ACTIONS, MAX_DAYS, MAX_WORDS, SiteRules, clean_words
+from civility.records import invalid_unicode
 from civility.server.auth import Principal, require_admin, verify_csrf
 from civility.server.deps import DB, Moderating, Reader
 from civility.server.errors import ApiError
@@ -36,7 +37,6 @@ from civility.server.ui import (
 from civility.store import authors as sa
 from civility.store import queries as q
 from civility.store.accounts import ModeratorAccount
-from civility.types import invalid_unicode
 
 router = APIRouter(prefix="/api/v1", tags=["authors"])
 admin_api = APIRouter(prefix="/api/v1/admin", tags=["admin"],

@@ -44,10 +44,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from civility.policy import reason_drivers
+from civility.records import Comment, Verdict, invalid_unicode_in
 from civility.server.deps import Scorer
 from civility.server.errors import ApiError
 from civility.store import queries as q
-from civility.types import Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
 

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from civility.server.auth import Principal, require_scope
+from civility.server.batcher import ScoringService
 from civility.server.errors import ApiError
-from civility.server.scoring import ScoringService
 from civility.store import Store
 
 

@@ -22,10 +22,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from civility.records import Comment, Verdict, invalid_unicode_in
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.store import queries as q
-from civility.types import Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
 

@@ -50,12 +50,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from civility.language import identify
+from civility.records import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
 from civility.server.auth import Principal
 from civility.server.deps import DB, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.server.inputs import MAX_OFFSET
 from civility.store import queries as q
-from civility.types import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
 
 router = APIRouter()
 

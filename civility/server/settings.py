@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from civility.records import MAX_TEXT_CHARS
 from civility.store.db import default_url
-from civility.types import MAX_TEXT_CHARS
 
 
 def _env_flag(name: str, default: bool) -> bool:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from civility import policy
 from civility.highlight import joined, runs
 from civility.labels import attribute_title, category_label
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, GroupCategory, Span
 from civility.server.auth import (
     ModeratorAccount,
     csrf_token,
@@ -38,7 +39,6 @@ from civility.server.inputs import MAX_ID, in_id_range
 from civility.server.redirects import safe_next, wants_json
 from civility.store import queries as q
 from civility.store.authors import author_history, author_summaries
-from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, GroupCategory, Span
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

@@ -30,8 +30,9 @@ from civility.authors import (
     plan_action,
     rate_reason,
 )
+from civility.lexical import find_links
 from civility.normalize import normalize
-from civility.signals import find_links
+from civility.records import Verdict
 from civility.store import queries as q
 from civility.store.models import (
     AuthorActionRow,
@@ -45,7 +46,6 @@ from civility.store.models import (
 )
 from civility.store.queries.decisions import _decide_many
 from civility.store.queries.records import _as_utc
-from civility.types import Verdict
 
 #: How an author listing can be narrowed (besides a name search).
 LIST_FILTERS = ("all", "restricted", "premoderated", "suspended", "banned", "warned")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from civility.types import MODEL_ATTRIBUTES
+from civility.records import MODEL_ATTRIBUTES
 
 csv.field_size_limit(10_000_000)
 

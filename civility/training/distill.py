@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from civility.records import MODEL_ATTRIBUTES
 from civility.training.datasets import Example
 from civility.training.train import (
     POS_WEIGHT,
@@ -40,7 +41,6 @@ from civility.training.train import (
     masked_loss,
     training_set,
 )
-from civility.types import MODEL_ATTRIBUTES
 
 #: Every other layer of six, as DistilBERT does: half the cost per token.
 STUDENT_LAYERS = (0, 2, 4)

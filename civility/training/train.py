@@ -23,9 +23,9 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from civility.model import model_text, original_offsets
+from civility.records import MODEL_ATTRIBUTES
 from civility.training.datasets import Example, load_all
 from civility.training.synthetic import generate
-from civility.types import MODEL_ATTRIBUTES
 
 MAX_TOKENS = 128
 #: Per-source cap on training examples: Davidson and the extremist-Twitter corpus

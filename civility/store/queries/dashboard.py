@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from civility.binning import bin_index
+from civility.records import ATTRIBUTES
 from civility.store.models import (
     AttributeScore,
     CommentRow,
@@ -18,7 +19,6 @@ from civility.store.models import (
     TargetRow,
 )
 from civility.store.queries.records import DayCount, GroupCount
-from civility.types import ATTRIBUTES
 
 # --------------------------------------------------------------------------- dashboard
 

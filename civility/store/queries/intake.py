@@ -12,6 +12,7 @@ from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civility.records import Verdict
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -23,7 +24,6 @@ from civility.store.models import (
 )
 from civility.store.queries.decisions import _decide_many
 from civility.store.queries.records import Accepted, NewComment, PendingComment
-from civility.types import Verdict
 
 # --------------------------------------------------------------------------- comments in
 

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from civility.binning import bin_counts
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Target
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -40,7 +41,6 @@ from civility.store.queries.records import (
     _as_utc,
 )
 from civility.store.queries.sites import _article_info
-from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES, Target
 
 # --------------------------------------------------------------------------- reading comments
 

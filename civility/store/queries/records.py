@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from civility.types import Target
+from civility.records import Target
 
 ACTIONS = ("publish", "review", "reject")
 #: ``failed``: the model could not score the comment after every retry (see claim_pending).

@@ -20,7 +20,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from civility.labels import TERMINAL_ATTRIBUTE_COLOURS, TERMINAL_DECISION_COLOURS
-from civility.types import ATTRIBUTES, Span, Target, Verdict
+from civility.records import ATTRIBUTES, Span, Target, Verdict
 
 __all__ = ["ATTRIBUTE_COLOURS", "render_report"]
 

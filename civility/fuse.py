@@ -19,8 +19,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from civility.signals import Evidence, Mitigation
-from civility.types import ATTRIBUTES, MODEL_ATTRIBUTES
+from civility.lexical import Evidence, Mitigation
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES
 
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _STOPWORDS = frozenset(

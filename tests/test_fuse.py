@@ -2,7 +2,7 @@
 
 import pytest
 
-from civility.score import (
+from civility.fuse import (
     article_stems,
     combine,
     compose,
@@ -11,8 +11,8 @@ from civility.score import (
     noisy_or,
     off_topic_probability,
 )
-from civility.signals import Evidence, Mitigation
-from civility.types import ATTRIBUTES
+from civility.lexical import Evidence, Mitigation
+from civility.records import ATTRIBUTES
 
 QUIET_MODEL = dict.fromkeys(ATTRIBUTES[:8], 0.02)
 

@@ -29,11 +29,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from civility.records import Comment, Verdict
 from civility.server.errors import ApiError
 from civility.server.metrics import Metrics
 from civility.store import Store
 from civility.store import queries as q
-from civility.types import Comment, Verdict
 
 log = logging.getLogger("civility.server")
 

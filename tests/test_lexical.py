@@ -1,4 +1,4 @@
-"""Specification of civility.signals: lexical evidence with spans in the original text."""
+"""Specification of civility.lexical: lexical evidence with spans in the original text."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from civility.lexical import Evidence, detect, mitigations
 from civility.normalize import normalize
-from civility.signals import Evidence, detect, mitigations
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "news-page-with-comments.txt"
 needs_example = pytest.mark.skipif(not EXAMPLE.exists(), reason="example page not available")

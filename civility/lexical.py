@@ -18,7 +18,7 @@ Hostile words are not always hostile: "I don't hate Muslims", a slur quoted in o
 condemn it, a news report of a chant, a speaker reclaiming their own group's slur. Evidence
 found in such a context is kept (moderators still see it) but weakened, and marked with the
 context in ``Evidence.mitigated``; :func:`mitigations` lists the contexts of a comment so that
-``civility.score`` can weaken the model's scores the same way.
+``civility.fuse`` can weaken the model's scores the same way.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from civility.groups import (
     trie_regex,
 )
 from civility.normalize import MASK, Normalized, masked_match, normalize
-from civility.types import ATTRIBUTES
+from civility.records import ATTRIBUTES
 
 __all__ = ["Evidence", "Mitigation", "analyse", "detect", "find_links", "macro", "mitigations"]
 

@@ -7,8 +7,8 @@ import re
 
 from rich.console import Console
 
-from civility.render import render_report
-from civility.types import Span, Target, Verdict
+from civility.records import Span, Target, Verdict
+from civility.terminal import render_report
 
 ANSI = re.compile(r"\x1b\[")
 
