@@ -91,7 +91,7 @@ def model_only(path: Path, numerics: list[str], rounds: int = 3) -> dict[str, di
     for _ in range(rounds):
         for x, scorer in scorers.items():
             started = time.perf_counter()
-            scorer.score(texts)
+            scorer.predict(texts)
             best[x] = min(best[x], time.perf_counter() - started)
     return {x: {"pieces": pieces, "us_per_piece": t / pieces * 1e6, "per_s": len(texts) / t}
             for x, t in best.items()}

@@ -137,7 +137,7 @@ class NeuralScorer:
         with self._lock:
             self._recent.clear()
 
-    def score(
+    def predict(
         self,
         texts: Sequence[str],
         *,
@@ -189,7 +189,7 @@ class NeuralScorer:
                 if u == len(firsts):
                     firsts.append(i)
                 wanted[u] = wanted[u] or embed[i]
-            distinct = self.score(
+            distinct = self.predict(
                 [texts[i] for i in firsts],
                 with_embeddings=wanted,
                 screen_levels=screen_levels,
@@ -317,7 +317,7 @@ class NeuralScorer:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length sentence embeddings (first window), for topicality."""
-        outs = self.score(texts, with_embeddings=True)
+        outs = self.predict(texts, with_embeddings=True)
         return np.array([o.embedding for o in outs], np.float32)
 
     def _batches(self, order: list[int], windows: list) -> list[list[int]]:

@@ -78,7 +78,7 @@ class Moderator:
         evidence = [found for found, _cues in analysed]
         context = self._article_context(article) if article else None
         topic = _topic_cues(norms, mentions, context) if context else None
-        outputs = self.scorer.score(
+        outputs = self.scorer.predict(
             [c.text for c in comments],
             screen_levels=levels if self.screen else None,
             # Whatever the rules noticed, the transformer reads: the screen never overrules them.

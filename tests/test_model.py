@@ -52,7 +52,7 @@ def test_token_offsets_map_back_to_the_emoji_in_the_original():
 
 
 def test_scores_are_probabilities_for_every_model_attribute():
-    (out,) = NeuralScorer().score(["a perfectly ordinary sentence"])
+    (out,) = NeuralScorer().predict(["a perfectly ordinary sentence"])
     assert set(out.scores) == set(MODEL_ATTRIBUTES)
     assert all(0.0 <= p <= 1.0 for p in out.scores.values())
 
@@ -60,8 +60,8 @@ def test_scores_are_probabilities_for_every_model_attribute():
 def test_batching_does_not_change_scores():
     scorer = NeuralScorer()
     texts = ["short", "a somewhat longer comment about the article and its claims", "you idiot"]
-    together = scorer.score(texts)
-    alone = [scorer.score([t])[0] for t in texts]
+    together = scorer.predict(texts)
+    alone = [scorer.predict([t])[0] for t in texts]
     for a, b in zip(together, alone, strict=True):
         for attr in MODEL_ATTRIBUTES:
             assert abs(a.scores[attr] - b.scores[attr]) < 0.02
@@ -70,7 +70,7 @@ def test_batching_does_not_change_scores():
 def test_a_long_comment_is_scored_in_windows_and_keeps_its_worst_part():
     scorer = NeuralScorer()
     insult = "you are a worthless idiot and a moron"
-    (long,) = scorer.score(["I have read the article carefully. " * 60 + insult])
-    (short,) = scorer.score([insult])
+    (long,) = scorer.predict(["I have read the article carefully. " * 60 + insult])
+    (short,) = scorer.predict([insult])
     assert long.scores["insult"] > 0.5 * short.scores["insult"]
     assert max(e for _, e in long.token_offsets) > 2000

@@ -35,7 +35,7 @@ def fp32() -> NeuralScorer:
 
 
 def _scores(scorer: NeuralScorer, texts: list[str]) -> np.ndarray:
-    return np.array([list(o.scores.values()) for o in scorer.score(texts)])
+    return np.array([list(o.scores.values()) for o in scorer.predict(texts)])
 
 
 def test_a_cpu_without_an_int8_dot_product_gets_fp32(monkeypatch):
@@ -89,7 +89,7 @@ def test_the_fp32_conversion_is_cached_for_later_processes_and_optional(monkeypa
     assert isinstance(first, str) and first.startswith(str(tmp_path / "cache" / "civility"))
     assert fp32_graph(source) == first
     text = ["You are an idiot."]
-    assert NeuralScorer(numerics="fp32").score(text)[0].scores == fp32.score(text)[0].scores
+    assert NeuralScorer(numerics="fp32").predict(text)[0].scores == fp32.predict(text)[0].scores
     (tmp_path / "blocked").write_text("a file where the cache directory would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
     assert isinstance(fp32_graph(source), bytes)
@@ -132,8 +132,8 @@ def test_a_comments_scores_do_not_depend_on_what_it_is_batched_with(numerics):
         "Merci pour cet article très intéressant.",
         "Great piece, thanks.",
     ]
-    alone = scorer.score([comment])[0]
-    batched = scorer.score([*others, comment, *others[::-1]])[len(others)]
+    alone = scorer.predict([comment])[0]
+    batched = scorer.predict([*others, comment, *others[::-1]])[len(others)]
     assert alone.scores == pytest.approx(batched.scores, abs=1e-6)
     assert alone.token_scores == pytest.approx(batched.token_scores, abs=1e-6)
 
@@ -151,9 +151,9 @@ def test_repeated_texts_are_read_once_and_each_gets_its_own_result(monkeypatch):
         return run(windows, which)
 
     monkeypatch.setattr(scorer, "_run", counting)
-    outs = scorer.score(texts, with_embeddings=[i == 30 for i in range(len(texts))])
+    outs = scorer.predict(texts, with_embeddings=[i == 30 for i in range(len(texts))])
     assert sum(read) == 2
-    expected = NeuralScorer().score(["Buy cheap watches at example dot com!!!",
+    expected = NeuralScorer().predict(["Buy cheap watches at example dot com!!!",
                                      "You are an idiot."], with_embeddings=True)
     assert outs[0].scores == pytest.approx(expected[0].scores, abs=1e-6)
     assert outs[25].scores == pytest.approx(expected[1].scores, abs=1e-6)
@@ -174,8 +174,8 @@ def test_a_text_seen_in_an_earlier_call_is_not_read_again_unless_told_to_forget(
             return run(windows, which)
 
         monkeypatch.setattr(scorer, "_run", counting)
-        first = scorer.score(["Same spam again and again"])[0]
-        again = scorer.score(["Same spam again and again"])[0]
+        first = scorer.predict(["Same spam again and again"])[0]
+        again = scorer.predict(["Same spam again and again"])[0]
         assert sum(read) == reads
         assert again.scores == first.scores and again is not first
 

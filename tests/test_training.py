@@ -53,7 +53,7 @@ def test_a_tiny_training_run_exports_a_model_that_scores(tmp_path):
     train(DATA, tmp_path / "run", epochs=1.0, limit=64, batch_size=16)
     export(tmp_path / "run", tmp_path / "model", version="test")
     scorer = NeuralScorer(tmp_path / "model")
-    (out,) = scorer.score(["a tiny smoke test"])
+    (out,) = scorer.predict(["a tiny smoke test"])
     assert set(out.scores) == set(MODEL_ATTRIBUTES)
     assert (tmp_path / "model" / "model.onnx").stat().st_size < 30_000_000
 
@@ -63,7 +63,7 @@ def test_a_tiny_training_run_exports_a_model_that_scores(tmp_path):
     distill(DATA, tmp_path / "run", tmp_path / "student", layers=(0, 2, 4), epochs=1.0, limit=64)
     export(tmp_path / "student", tmp_path / "student-model", version="test")
     student = NeuralScorer(tmp_path / "student-model")
-    (out,) = student.score(["a tiny smoke test"])
+    (out,) = student.predict(["a tiny smoke test"])
     assert set(out.scores) == set(MODEL_ATTRIBUTES)
     assert _attention_layers(tmp_path / "student-model") == 3
     assert _attention_layers(tmp_path / "model") == 6
