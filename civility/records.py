@@ -6,6 +6,7 @@ tested, cached or swapped without the others noticing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,6 +28,21 @@ ATTRIBUTES: tuple[str, ...] = (
 #: The longest comment text Civility scores, in characters, everywhere (``civility score``, the
 #: API): longer texts are refused with this number rather than silently truncated.
 MAX_TEXT_CHARS = 50_000
+
+#: Digits a score keeps in JSON (``civility score`` lines, the API, the audit log): enough to
+#: tell any two thresholds apart, short enough to read.
+SCORE_DIGITS = 4
+
+
+def _rounded(value: float, digits: int | None) -> float:
+    return value if digits is None else round(value, digits)
+
+
+def rounded_scores(scores: Mapping[str, float], digits: int | None = SCORE_DIGITS
+                   ) -> dict[str, float]:
+    """Scores by attribute as JSON carries them (see :data:`SCORE_DIGITS`)."""
+    return {k: _rounded(v, digits) for k, v in scores.items()}
+
 
 #: Attributes learned by the neural model (the rest come from rules and context).
 MODEL_ATTRIBUTES: tuple[str, ...] = ATTRIBUTES[:8]
@@ -127,6 +143,15 @@ class Span:
     text: str
     score: float = 1.0
 
+    def to_dict(self, *, digits: int | None = SCORE_DIGITS) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "attribute": self.attribute,
+                "text": self.text, "score": _rounded(self.score, digits)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Span:
+        return cls(int(d.get("start", 0)), int(d.get("end", 0)), str(d.get("attribute", "")),
+                   str(d.get("text", "")), float(d.get("score", 1.0)))
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -137,6 +162,15 @@ class Target:
     mention: str
     start: int
     end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "category": self.category, "mention": self.mention,
+                "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Target:
+        return cls(str(d.get("group", "")), str(d.get("category", "")),
+                   str(d.get("mention", "")), int(d.get("start", 0)), int(d.get("end", 0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,22 +189,20 @@ class Verdict:
     #: cannot be told, "" when the verdict was made without identifying it.
     language: str = ""
 
-    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
-        """The stable JSON contract of ``civility score`` (one output line)."""
+    def to_dict(
+        self, *, include_text: bool = False, digits: int | None = SCORE_DIGITS
+    ) -> dict[str, Any]:
+        """The one JSON shape of a verdict: a ``civility score`` line, ``civility moderate
+        --json``'s comments, the API's answer. Scores are rounded to ``digits`` (the JSON
+        contract; ``None`` keeps every digit, for a lossless round trip through
+        :meth:`from_dict`); ``language`` and ``model_version`` only when known.
+        """
         out: dict[str, Any] = {"id": self.id}
         if include_text:
             out["text"] = self.text
-        out["attributes"] = {k: round(v, 4) for k, v in self.attributes.items()}
-        out["targets"] = [
-            {"group": t.group, "category": t.category, "mention": t.mention,
-             "start": t.start, "end": t.end}
-            for t in self.targets
-        ]
-        out["spans"] = [
-            {"start": s.start, "end": s.end, "attribute": s.attribute, "text": s.text,
-             "score": round(s.score, 4)}
-            for s in self.spans
-        ]
+        out["attributes"] = rounded_scores(self.attributes, digits)
+        out["targets"] = [t.to_dict() for t in self.targets]
+        out["spans"] = [s.to_dict(digits=digits) for s in self.spans]
         out["decision"] = self.decision
         out["reasons"] = list(self.reasons)
         if self.language:
@@ -178,6 +210,25 @@ class Verdict:
         if self.model_version:
             out["model_version"] = self.model_version
         return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Verdict:
+        """The inverse of :meth:`to_dict`; ``text`` is ``""`` when it was not included.
+
+        Lenient about missing keys (a scored file written by an older version still reads);
+        a value of the wrong type raises ValueError, TypeError or AttributeError.
+        """
+        return cls(
+            id=str(d.get("id", "")),
+            text=str(d.get("text") or ""),
+            attributes={str(k): float(v) for k, v in (d.get("attributes") or {}).items()},
+            targets=tuple(Target.from_dict(t) for t in d.get("targets") or ()),
+            spans=tuple(Span.from_dict(s) for s in d.get("spans") or ()),
+            decision=d.get("decision", "publish"),
+            reasons=tuple(str(r) for r in d.get("reasons") or ()),
+            model_version=str(d.get("model_version") or ""),
+            language=str(d.get("language") or ""),
+        )
 
 
 @dataclass(slots=True)

@@ -22,7 +22,6 @@ from civility.report import (
     highlight,
     report_cmd,
     rows_from_scored,
-    verdict_from_dict,
 )
 from tests.helpers import EXAMPLE_PAGE, REPO, needs_example
 
@@ -222,7 +221,7 @@ def test_every_piece_of_user_text_in_the_report_is_escaped():
 
 
 def test_a_scored_file_without_text_shows_the_flagged_words_alone():
-    line = verdict_from_dict(
+    line = Verdict.from_dict(
         _v("1", "reject", text="they should be eradicated", threat=0.9).to_dict()
     )
     assert line.text == ""
@@ -237,10 +236,10 @@ def test_verdict_from_dict_inverts_to_dict_with_and_without_text():
     v = Verdict("c1", "nuke 'em", _scores(threat=0.9),
                 (Target("Turks", "nationality", "turks", 0, 5),),
                 (Span(0, 4, "threat", "nuke", 0.9),), "reject", ("threat 0.90",), "m@1")
-    assert verdict_from_dict(v.to_dict(include_text=True)) == v
-    assert verdict_from_dict(v.to_dict()).text == ""
+    assert Verdict.from_dict(v.to_dict(include_text=True)) == v
+    assert Verdict.from_dict(v.to_dict()).text == ""
     with_language = replace(v, language="az")
-    assert verdict_from_dict(with_language.to_dict(include_text=True)) == with_language
+    assert Verdict.from_dict(with_language.to_dict(include_text=True)) == with_language
 
 
 def test_scored_lines_carry_articles_and_timestamps_and_bad_lines_are_reported():

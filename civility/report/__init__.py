@@ -29,7 +29,6 @@ from civility.report.stats import (
     collect,
     rows_from_page,
     rows_from_scored,
-    verdict_from_dict,
 )
 
 __all__ = [
@@ -42,5 +41,4 @@ __all__ = [
     "report_cmd",
     "rows_from_page",
     "rows_from_scored",
-    "verdict_from_dict",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from civility.batch import TIME_FIELDS, parse_time
 from civility.binning import bin_index
-from civility.records import Page, Span, Target, Verdict
+from civility.records import Page, Verdict, rounded_scores
 
 LINE = 0.5
 HIST_BINS = 10
@@ -62,29 +62,6 @@ class ReportRow:
     author: str | None = None
 
 
-def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
-    """The inverse of :meth:`Verdict.to_dict` (``text`` is ``""`` when it was not included)."""
-    return Verdict(
-        id=str(d.get("id", "")),
-        text=str(d.get("text") or ""),
-        attributes={str(k): float(v) for k, v in (d.get("attributes") or {}).items()},
-        targets=tuple(
-            Target(str(t.get("group", "")), str(t.get("category", "")), str(t.get("mention", "")),
-                   int(t.get("start", 0)), int(t.get("end", 0)))
-            for t in d.get("targets") or ()
-        ),
-        spans=tuple(
-            Span(int(s.get("start", 0)), int(s.get("end", 0)), str(s.get("attribute", "")),
-                 str(s.get("text", "")), float(s.get("score", 1.0)))
-            for s in d.get("spans") or ()
-        ),
-        decision=d.get("decision", "publish"),
-        reasons=tuple(str(r) for r in d.get("reasons") or ()),
-        model_version=str(d.get("model_version") or ""),
-        language=str(d.get("language") or ""),
-    )
-
-
 def rows_from_page(page: Page, verdicts: Sequence[Verdict]) -> list[ReportRow]:
     return [ReportRow(v) for v in verdicts]
 
@@ -100,7 +77,7 @@ def rows_from_scored(
             obj = json.loads(raw)
             if not isinstance(obj, dict) or not isinstance(obj.get("attributes"), dict):
                 raise ValueError("not a scored line (no 'attributes' object)")
-            verdict = verdict_from_dict(obj)
+            verdict = Verdict.from_dict(obj)
         except (ValueError, TypeError, AttributeError) as err:
             if on_error:
                 on_error(n, str(err))
@@ -281,7 +258,7 @@ def _duplicate_key(row: ReportRow) -> Hashable:
     v = row.verdict
     if row.has_text and v.text:
         return ("text", " ".join(v.text.casefold().split()))
-    return ("scores", v.decision, tuple(sorted((a, round(s, 4)) for a, s in v.attributes.items())),
+    return ("scores", v.decision, tuple(sorted(rounded_scores(v.attributes).items())),
             tuple((s.attribute, s.text) for s in v.spans))
 
 
