@@ -22,6 +22,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "jinja2": "server",
     "multipart": "server",
     "python_multipart": "server",
+    "pydantic_settings": "server",
     # training and evaluation
     "torch": "train",
     "transformers": "train",

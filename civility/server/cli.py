@@ -54,8 +54,14 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
     import uvicorn
 
     from civility.server.app import create_app
-    from civility.server.settings import Settings
+    from civility.server.settings import Settings, SettingsError
 
+    try:  # refuse a mistyped CIVILITY_* variable before anything starts
+        settings = Settings.from_env(db_url=db, model=model, policy=policy,
+                                     batch_window_ms=batch_window_ms, screen=screen)
+    except SettingsError as err:
+        click.echo(f"civility serve: {err}", err=True)
+        raise click.exceptions.Exit(2) from None
     if model:
         from civility.model import model_dir
 
@@ -78,7 +84,7 @@ def serve_cmd(db: str | None, host: str, port: int, model: str | None, policy: s
         uvicorn.run("civility.server.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level=log_level, proxy_headers=False)
         return
-    app = create_app(Settings.from_env())
+    app = create_app(settings)
     if app.state.scorer is None:
         raise click.ClickException("no model found: pass --model DIR or set CIVILITY_MODEL")
     # Forwarded headers are the app's job (CIVILITY_TRUSTED_PROXIES), not uvicorn's.
