@@ -172,6 +172,22 @@ def test_a_verdict_keeps_the_language_of_its_comment(store: Store) -> None:
         assert d.to_dict()["language"] == "ru"
 
 
+def test_a_stored_comment_serialises_as_the_verdict_that_was_saved(store: Store) -> None:
+    cid = add(store, "c1", "Muslims are vermin")
+    v = dataclasses.replace(
+        verdict("c1", "Muslims are vermin", "reject", toxicity=0.912345,
+                targets=(Target("Muslims", "religion", "Muslims", 0, 7),),
+                spans=(Span(12, 18, "dehumanization", "vermin", 0.87654),)),
+        language="en")
+    score(store, cid, v)
+    with store.session() as db:
+        d = q.comment_detail(db, cid)
+        assert d is not None
+        assert d.as_verdict().to_dict(include_text=True) == v.to_dict(include_text=True)
+        assert {k: d.to_dict()[k] for k in ("attributes", "targets", "spans")} == {
+            k: v.to_dict()[k] for k in ("attributes", "targets", "spans")}
+
+
 def test_rescoring_never_overrides_a_human_decision(store: Store) -> None:
     cid = add(store, "c1", "meh")
     score(store, cid, verdict("c1", "meh", "review"))

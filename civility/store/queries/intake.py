@@ -12,7 +12,7 @@ from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civility.records import Verdict
+from civility.records import Verdict, rounded_scores
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -156,7 +156,7 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
             db.execute(insert(model), rows)
     decided = [(comments[cid], v) for cid, v in todo if cid not in human_decided]
     _decide_many(db, [(c, v.decision, v.model_version or "model", "; ".join(v.reasons),
-                       {"attributes": {k: round(p, 4) for k, p in v.attributes.items()}})
+                       {"attributes": rounded_scores(v.attributes)})
                       for c, v in decided], source="model", now=now)
     db.commit()
     return [cid for cid, _ in todo]

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from civility.binning import bin_counts
-from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Target
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Span, Target
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -35,7 +35,6 @@ from civility.store.queries.records import (
     QueueItem,
     QueuePage,
     ScoringInfo,
-    SpanInfo,
     Thread,
     ThreadComment,
     _as_utc,
@@ -54,9 +53,9 @@ def _scorings(db: Session, scoring_ids: Sequence[int]) -> dict[int, ScoringInfo]
             select(AttributeScore.scoring_id, AttributeScore.attribute, AttributeScore.value)
             .where(AttributeScore.scoring_id.in_(ids))):
         attrs[sid][attribute] = value
-    spans: dict[int, list[SpanInfo]] = defaultdict(list)
+    spans: dict[int, list[Span]] = defaultdict(list)
     for r in db.scalars(select(SpanRow).where(SpanRow.scoring_id.in_(ids)).order_by(SpanRow.id)):
-        spans[r.scoring_id].append(SpanInfo(r.start, r.end, r.attribute, r.text, r.score))
+        spans[r.scoring_id].append(Span(r.start, r.end, r.attribute, r.text, r.score))
     targets: dict[int, list[Target]] = defaultdict(list)
     for r in db.scalars(select(TargetRow).where(TargetRow.scoring_id.in_(ids))
                         .order_by(TargetRow.id)):

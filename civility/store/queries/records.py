@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from civility.records import Target
+from civility.records import Span, Target, Verdict, rounded_scores
 
 ACTIONS = ("publish", "review", "reject")
 #: ``failed``: the model could not score the comment after every retry (see claim_pending).
@@ -20,15 +20,6 @@ class NotFound(LookupError):
 
 
 # --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class SpanInfo:
-    start: int
-    end: int
-    attribute: str
-    text: str
-    score: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +39,7 @@ class ScoringInfo:
     decision: str
     reasons: tuple[str, ...]
     attributes: dict[str, float]
-    spans: tuple[SpanInfo, ...]
+    spans: tuple[Span, ...]
     targets: tuple[Target, ...]
     created_at: datetime | None = None
     language: str = ""
@@ -69,7 +60,7 @@ class QueueItem:
     article_external_id: str | None
     article_title: str | None
     attributes: dict[str, float]
-    spans: tuple[SpanInfo, ...]
+    spans: tuple[Span, ...]
     targets: tuple[Target, ...]
     reasons: tuple[str, ...]
     model_decision: str
@@ -78,6 +69,13 @@ class QueueItem:
 
     def to_dict(self) -> dict[str, Any]:
         return _comment_dict(self)
+
+    def as_verdict(self) -> Verdict:
+        """The stored scoring as the pipeline's record (``decision`` is "" when unscored), so
+        it serialises the way a fresh verdict does (:meth:`Verdict.to_dict`)."""
+        return Verdict(self.external_id, self.text, self.attributes, self.targets, self.spans,
+                       self.model_decision,  # type: ignore[arg-type]  # "" when unscored
+                       self.reasons, self.model_version, self.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +180,7 @@ class ThreadComment:
     created_at: datetime
     status: str
     attributes: dict[str, float]
-    spans: tuple[SpanInfo, ...]
+    spans: tuple[Span, ...]
     targets: tuple[Target, ...]
     reasons: tuple[str, ...] = ()
     model_decision: str = ""
@@ -252,11 +250,9 @@ def _comment_dict(item: QueueItem) -> dict[str, Any]:
         "created_at": item.created_at.isoformat(), "status": item.status,
         "article": None if item.article_id is None else {
             "id": item.article_external_id, "title": item.article_title},
-        "attributes": {k: round(v, 4) for k, v in item.attributes.items()},
-        "targets": [{"group": t.group, "category": t.category, "mention": t.mention,
-                     "start": t.start, "end": t.end} for t in item.targets],
-        "spans": [{"start": s.start, "end": s.end, "attribute": s.attribute, "text": s.text,
-                   "score": round(s.score, 4)} for s in item.spans],
+        "attributes": rounded_scores(item.attributes),
+        "targets": [t.to_dict() for t in item.targets],
+        "spans": [s.to_dict() for s in item.spans],
         "model_decision": item.model_decision or None, "reasons": list(item.reasons),
         "model_version": item.model_version or None,
         "language": item.language or None,
