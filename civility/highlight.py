@@ -1,9 +1,11 @@
-"""Cutting a comment into runs for highlighting: one algorithm for the UI and the report.
+"""Cutting a comment into runs for highlighting: one algorithm for the UI, the report and
+the terminal.
 
 Spans may overlap, so a highlighter cannot wrap each span in its own tag. Instead the text is
 cut at every span boundary; each run carries the spans covering all of it, and neighbouring
-runs that would look the same are joined. The moderator UI (``server/ui.py``) and the HTML
-report (``report/html.py``) differ only in what they draw for a run.
+runs that would look the same are joined. The moderator UI (``server/ui.py``), the HTML
+report (``report/html.py``) and the terminal's «marks» (``terminal.py``) differ only in what
+they draw for a run.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 #: The attributes Civility scores, in report order.
 ATTRIBUTES: tuple[str, ...] = (
@@ -50,6 +50,8 @@ MODEL_ATTRIBUTES: tuple[str, ...] = ATTRIBUTES[:8]
 UNDETERMINED_LANGUAGE = "und"
 
 Action = Literal["publish", "review", "reject"]
+#: The decisions, mildest first (so an index ranks them).
+ACTIONS: tuple[Action, ...] = get_args(Action)
 GroupCategory = Literal[
     "nationality",
     "ethnicity",

@@ -19,8 +19,14 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from civility.labels import TERMINAL_ATTRIBUTE_COLOURS, TERMINAL_DECISION_COLOURS
+from civility.highlight import joined, runs
+from civility.labels import (
+    TERMINAL_ATTRIBUTE_COLOURS,
+    TERMINAL_DECISION_COLOURS,
+    attribute_label,
+)
 from civility.records import ATTRIBUTES, Span, Target, Verdict
+from civility.wording import shorten
 
 __all__ = ["ATTRIBUTE_COLOURS", "render_report"]
 
@@ -68,7 +74,7 @@ def _header(
 ) -> RenderableType:
     parts: list[RenderableType] = [Rule(Text(title or "Moderation report", style="bold"))]
     if excerpt:
-        parts.append(Text(_shorten(excerpt, EXCERPT_CHARS), style="dim italic"))
+        parts.append(Text(shorten(excerpt, EXCERPT_CHARS), style="dim italic"))
     parts.append(_summary_line(verdicts, plain))
     details = _page_details(verdicts, confidence)
     if details.plain:
@@ -102,11 +108,6 @@ def _badge(decision: str, plain: bool, count: int | None = None) -> Text:
         return Text(f"[{label}]")
     colour = DECISION_COLOURS.get(decision, "white")
     return Text(f" {label} ", style=f"bold black on {colour}")
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 # --------------------------------------------------------------------------- comments
@@ -148,26 +149,16 @@ def _span_style(attribute: str) -> str:
 
 
 def _with_marks(styled: Text, spans: Sequence[Span]) -> Text:
-    """Copy of ``styled`` with «» around each merged run of flagged characters."""
-    out, pos = Text(), 0
-    for start, end in _merge_intervals([(s.start, s.end) for s in spans]):
-        out.append_text(styled[pos:start])
-        out.append(MARK_OPEN)
+    """Copy of ``styled`` with «» around each run of flagged characters (touching spans join)."""
+    out = Text()
+    pieces = runs(len(styled), [(s.start, s.end, s) for s in spans])
+    for start, end, flagged in joined((a, b, bool(cover)) for a, b, cover in pieces):
+        if flagged:
+            out.append(MARK_OPEN)
         out.append_text(styled[start:end])
-        out.append(MARK_CLOSE)
-        pos = end
-    out.append_text(styled[pos:])
+        if flagged:
+            out.append(MARK_CLOSE)
     return out
-
-
-def _merge_intervals(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _attribute_bars(attributes: dict[str, float]) -> Text:
@@ -182,7 +173,7 @@ def _attribute_bars(attributes: dict[str, float]) -> Text:
 
 def _bar(attr: str, score: float, width: int) -> Text:
     filled = round(min(max(score, 0.0), 1.0) * BAR_WIDTH)
-    line = Text(f"{attr.replace('_', ' '):<{width}} ")
+    line = Text(f"{attribute_label(attr):<{width}} ")
     line.append("█" * filled, style=ATTRIBUTE_COLOURS.get(attr, "white"))
     line.append("░" * (BAR_WIDTH - filled), style="dim")
     line.append(f" {score:.2f}")

@@ -1,4 +1,5 @@
-"""Numbers in words for messages and reports: counts with the right noun, rates that say something.
+"""Numbers in words for messages and reports: counts with the right noun, rates that say something,
+text cut to fit a line.
 
 One place, so "scored 1 comments" and "0 comments/s" for a slow small run do not come back
 in one command after being fixed in another.
@@ -30,3 +31,9 @@ def rate(count: int, seconds: float, unit: str) -> str | None:
     else:
         shown = "< 0.01"
     return f"{shown} {unit}/s"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line (white space folded) in at most ``limit`` characters, cut with "…"."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

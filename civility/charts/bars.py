@@ -16,12 +16,12 @@ from civility.charts.base import (
     _f,
     _number,
     _rect,
-    _shorten,
     _svg,
     _text,
     _text_width,
     percent,
 )
+from civility.wording import shorten
 
 # --------------------------------------------------------------------------- bar chart
 
@@ -47,7 +47,7 @@ def bar_chart(
     items = [Bar(k, v) for k, v in bars.items()] if isinstance(bars, Mapping) else list(bars)
     if not items:
         return _empty("bars", title, width, "No data", chart_id)
-    labels = [_shorten(b.label, label_chars) for b in items]
+    labels = [shorten(b.label, label_chars) for b in items]
     values = [value_format(b.value) + (f"  {b.note}" if b.note else "") for b in items]
     label_w = max(_text_width(s) for s in labels) + 10
     value_w = max(_text_width(s) for s in values) + 8
@@ -101,7 +101,7 @@ def stacked_bars(
     if not rows or not any(sum(parts.values()) for _, parts in rows):
         return _empty("stacked", title, width, "No data", chart_id)
     show_labels = any(label for label, _ in rows)
-    row_labels = [_shorten(label, label_chars) for label, _ in rows]
+    row_labels = [shorten(label, label_chars) for label, _ in rows]
     totals = [sum(max(parts.get(k, 0), 0) for k in order) for _, parts in rows]
     total_labels = [f"n={_number(t)}" for t in totals] if show_labels else ["" for _ in rows]
     label_w = (max(_text_width(s) for s in row_labels) + 10) if show_labels else 0

@@ -154,11 +154,6 @@ def _text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * 0.58 * size
 
 
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
 def _empty(kind: str, title: str, width: float, message: str, chart_id: str | None) -> str:
     body = [_text(width / 2, 30, message, anchor="middle", fill=MUTED)]
     return _svg(kind, width, 48, title, message, body, chart_id)

@@ -16,14 +16,12 @@ from civility.charts.base import (
     _f,
     _number,
     _rect,
-    _shorten,
     _svg,
     _text,
     percent,
 )
-from civility.labels import (
-    attribute_label,
-)
+from civility.labels import attribute_label
+from civility.wording import shorten
 
 # --------------------------------------------------------------------------- histograms
 
@@ -171,7 +169,7 @@ def small_multiples(
         name = attribute_label(key)
         body.append(f'<g class="civ-panel"><title>{escape(name)}: {share} at or above '
                     f'{threshold if threshold is not None else ""}</title>')
-        body.append(_text(x0 + 4, y0 + 13, _shorten(name, 22), weight="600", size=12))
+        body.append(_text(x0 + 4, y0 + 13, shorten(name, 22), weight="600", size=12))
         if threshold is not None:
             body.append(
                 _text(x0 + panel_width - 4, y0 + 13, share, anchor="end", size=12,

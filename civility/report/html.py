@@ -23,7 +23,8 @@ from civility.charts import (
     percent,
 )
 from civility.highlight import joined, runs
-from civility.records import ATTRIBUTES, Span
+from civility.labels import category_label
+from civility.records import ACTIONS, ATTRIBUTES, Span
 from civility.report.headline import headline
 from civility.report.stats import (
     FAMILIES,
@@ -37,6 +38,7 @@ from civility.report.stats import (
     main_attribute,
 )
 from civility.wording import plural
+from civility.wording import shorten as _shorten  # report/command.py imports it from here
 
 # --------------------------------------------------------------------------- highlighting
 
@@ -143,7 +145,7 @@ def page_head(title: str, css: str = "") -> str:
 def _figures(stats: ReportStats) -> str:
     n = stats.total or 1
     cards = [('Comments', f"{stats.total:,}", "read and scored", "")]
-    for decision in ("publish", "review", "reject"):
+    for decision in ACTIONS:
         count = stats.decisions.get(decision, 0)
         cards.append(
             (DECISION_LABELS[decision], f"{count:,}", percent(count / n) + " of comments",
@@ -214,7 +216,7 @@ def _charts(stats: ReportStats) -> str:
                 "Comments attacking each group (not merely mentioning it), coloured by category.",
                 charts.bar_chart(
                     [Bar(g, n, CATEGORY_COLOURS.get(c, charts.NEUTRAL),
-                         "· " + c.replace("_", " "))
+                         "· " + category_label(c))
                      for g, c, n in groups],
                     title="Most targeted groups",
                     value_format=lambda v: f"{v:,.0f}",
@@ -378,7 +380,7 @@ def _comment_card(rank: int, row: ReportRow, copies: int = 1) -> str:
     chips = "".join(
         f'<span class="chip" style="border-color:{CATEGORY_COLOURS.get(c, charts.NEUTRAL)}">'
         f'<span class="dot" style="background:{CATEGORY_COLOURS.get(c, charts.NEUTRAL)}"></span>'
-        f'{escape(g)} <span class="cat">{escape(c.replace("_", " "))}</span></span>'
+        f'{escape(g)} <span class="cat">{escape(category_label(c))}</span></span>'
         for g, c in dict.fromkeys((t.group, t.category) for t in v.targets)
     )
     reasons = "".join(f"<li>{escape(r)}</li>" for r in v.reasons[:SHOWN_REASONS])
@@ -422,11 +424,6 @@ def _footer(stats: ReportStats) -> str:
     notes.append(f"Made by Civility {__version__}. This file is self-contained: it loads "
                  "nothing from the network.")
     return "<footer>" + "".join(f"<p>{escape(n)}</p>" for n in notes) + "</footer>"
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

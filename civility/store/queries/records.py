@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from civility.records import Span, Target, Verdict, rounded_scores
+from civility.records import ACTIONS, Span, Target, Verdict, rounded_scores
 
-ACTIONS = ("publish", "review", "reject")
 #: ``failed``: the model could not score the comment after every retry (see claim_pending).
 STATUSES = ("pending", *ACTIONS, "failed")
 
