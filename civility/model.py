@@ -26,13 +26,17 @@ from civility.screen import Screen
 
 DEFAULT_MODEL = "civility-minilm"
 _WINDOW_STRIDE = 96
-#: Results remembered for repeated texts (spam floods): ~2 KB each with an embedding.
+#: Results remembered for repeated texts (spam floods), and as many windows' network outputs
+#: for texts that differ only in what the network does not see: ~2 KB each with an embedding.
 _RECENT = 4096
 #: What the normaliser drops between spaced-out letters ("f u c k", "f.u.c.k", "f-u-c-k").
 _SEPARATORS = frozenset(" .-_\t\n")
 
 #: (index of its text, word-piece ids, character offsets of those pieces in the text).
 Window = tuple[int, list[int], list[tuple[int, int]]]
+#: What the network gives for one window: calibrated probabilities, the probability of each
+#: position ([CLS], the pieces, [SEP]), the embedding.
+Reading = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,11 @@ class NeuralScorer:
         options.intra_op_num_threads = threads or 0
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads sleep instead of spinning: on a small server the web workers,
+        # the database and other processes need those cores between two reads, and a
+        # spinning thread that is descheduled mid-product stalls the whole read (measured on
+        # 2 loaded cores: one window at a time took half the time without spinning).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         onnx_path = directory / "model.onnx"
         #: "int8" (the shipped graph) or "fp32" (its weights dequantised at load time), by
         #: ``numerics``, ``$CIVILITY_NUMERICS`` or the CPU (see civility.numerics).
@@ -122,6 +131,10 @@ class NeuralScorer:
         self._batch_tokens = batch_tokens if self.numerics == "fp32" else 0
         #: The latest results by (text, must-read spans, screen levels), for repeats.
         self._recent: OrderedDict[tuple, ModelOutput] = OrderedDict()
+        #: The latest windows read, by their word pieces: near-duplicate texts (see predict).
+        self._readings: OrderedDict[tuple[int, ...], Reading] = OrderedDict()
+        #: The screen's cut-offs by policy levels (a policy's levels rarely change).
+        self._cutoffs: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
         self._remember = remember
         self._lock = threading.Lock()
         self.screen = Screen.load(directory)
@@ -136,6 +149,7 @@ class NeuralScorer:
         """Drop the results remembered for repeated texts (to measure, or to free memory)."""
         with self._lock:
             self._recent.clear()
+            self._readings.clear()
 
     def predict(
         self,
@@ -167,6 +181,8 @@ class NeuralScorer:
         # A spam flood repeats one text many times, in one call and across calls: read each
         # distinct text once. Safe because a text's scores never depend on what else is
         # scored with it (see ``_batch_tokens``), so a remembered result is the result.
+        # Variants the network cannot tell apart (case, spacing, disguises the normaliser
+        # undoes) are caught one step later, by their word pieces (see ``_read``).
         levels = tuple(sorted(screen_levels.items())) if screen_levels is not None else None
         keys = [(t, tuple(must_read[i]) if must_read else (), levels) for i, t in enumerate(texts)]
         with self._lock:
@@ -217,16 +233,15 @@ class NeuralScorer:
                 read = np.flatnonzero(needed).tolist()
         token_scores: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         embeddings: list[np.ndarray | None] = [None] * len(texts)
-        for batch, p, tp, emb in self._run(windows, read):
-            for row, w in enumerate(batch):
-                i, _, offs = windows[w]
-                probs[i] = np.maximum(probs[i], p[row])
-                for k, off in enumerate(offs):
-                    score = float(tp[row, k + 1])
-                    if score > token_scores[i].get(off, -1.0):
-                        token_scores[i][off] = score
-                if w in first_windows:
-                    embeddings[i] = emb[row]
+        for w, (p, tp, emb) in sorted(self._read(windows, read).items()):  # in text order
+            i, _, offs = windows[w]
+            probs[i] = np.maximum(probs[i], p)
+            for k, off in enumerate(offs):
+                score = float(tp[k + 1])
+                if score > token_scores[i].get(off, -1.0):
+                    token_scores[i][off] = score
+            if w in first_windows:
+                embeddings[i] = emb
         outputs = [
             ModelOutput(
                 scores=dict(zip(self.info.attributes, map(float, probs[i]), strict=True)),
@@ -286,7 +301,10 @@ class NeuralScorer:
         """Which windows the transformer must read, and the screen's logits for all of them."""
         assert self.screen is not None
         logits = self.screen.logits([w[1] for w in windows])
-        needed = self.screen.needs_model(logits, self.screen.cutoffs(levels))
+        key = tuple(sorted(levels.items()))
+        if (cutoffs := self._cutoffs.get(key)) is None:
+            cutoffs = self._cutoffs[key] = self.screen.cutoffs(levels)
+        needed = self.screen.needs_model(logits, cutoffs)
         for w, (i, _, offs) in enumerate(windows):
             if needed[w]:
                 continue
@@ -296,6 +314,45 @@ class NeuralScorer:
                 lo, hi = offs[0][0], offs[-1][1]
                 needed[w] = any(s < hi and e > lo for s, e in must_read[i])
         return needed, logits
+
+    def _read(self, windows: Sequence[Window], which: Iterable[int]) -> dict[int, Reading]:
+        """The network's outputs for the windows in ``which``, reading each distinct sequence
+        of word pieces once, in this call or a recent one.
+
+        Texts that differ only in case, spacing or a disguise the normaliser undoes ("BUY
+        cheap   p1lls" and "buy cheap pills") give the network the same word pieces, so
+        one reading is exactly what a full read of each would give. What it means for each
+        text (its character offsets, its rules, its verdict) is still worked out from that
+        text alone: different comments share the network's reading, never a result.
+        """
+        out: dict[int, Reading] = {}
+        todo: dict[tuple[int, ...], list[int]] = {}
+        with self._lock:
+            for w in which:
+                key = tuple(windows[w][1])
+                if (hit := self._readings.get(key)) is not None:
+                    self._readings.move_to_end(key)
+                    out[w] = hit
+                else:
+                    todo.setdefault(key, []).append(w)
+        if not todo:
+            return out
+        fresh: list[tuple[tuple[int, ...], Reading]] = []
+        for batch, p, tp, emb in self._run(windows, [same[0] for same in todo.values()]):
+            for row, w in enumerate(batch):
+                key = tuple(windows[w][1])
+                # Copies: a row of a batch would keep the whole batch's arrays alive.
+                reading = (p[row].copy(), tp[row, : len(key) + 2].copy(), emb[row].copy())
+                fresh.append((key, reading))
+                for same in todo[key]:
+                    out[same] = reading
+        with self._lock:
+            for key, reading in fresh:
+                self._readings[key] = reading
+                self._readings.move_to_end(key)
+            while len(self._readings) > self._remember:
+                self._readings.popitem(last=False)
+        return out
 
     def _run(
         self, windows: Sequence[Window], which: Iterable[int]

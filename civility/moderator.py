@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +26,8 @@ from civility.records import Comment, ModelOutput, Page, Span, Verdict
 from civility.targets import attacks_people, find_targets
 
 TextLike = str | Comment
+#: Articles whose context is kept (the live threads of a busy site; up to ~100 KB each).
+_ARTICLES = 128
 
 
 class Moderator:
@@ -49,7 +53,8 @@ class Moderator:
             else (load_policy(policy) if policy is not None else default_policy())
         )
         self._flag_levels = _flag_levels(self.policy)
-        self._articles: dict[str, _ArticleContext] = {}
+        self._articles: OrderedDict[str, _ArticleContext] = OrderedDict()
+        self._articles_lock = threading.Lock()
         self.scorer: NeuralScorer = shared_scorer(None if model is None else str(model), threads)
         #: Let the screen spare the transformer what it would find benign (see civility.screen).
         self.screen = screen and self.scorer.screen is not None
@@ -152,18 +157,28 @@ class Moderator:
         )
 
     def _article_context(self, article: str) -> _ArticleContext:
-        """Stems and named groups of an article, cached: threads repeat."""
+        """Stems and named groups of an article, worked out once for all its comments.
+
+        Every comment of a thread comes with the same article (the server sends its stored
+        text with each request, a page file with each batch), and normalising and stemming a
+        long article costs more than scoring a short comment. The latest ``_ARTICLES``
+        articles are kept by a hash of their text (so an edited article is worked out
+        again), the least recently used dropped first.
+        """
         key = hashlib.sha1(article.encode("utf-8", "replace")).hexdigest()
-        if (hit := self._articles.get(key)) is not None:
-            return hit
+        with self._articles_lock:
+            if (hit := self._articles.get(key)) is not None:
+                self._articles.move_to_end(key)
+                return hit
         norm = normalize(article[:20_000])
         context = _ArticleContext(
             stems=fuse.article_stems(norm.text),
             groups=frozenset(m.group for m in find_mentions(norm)),
         )
-        if len(self._articles) >= 64:
-            self._articles.pop(next(iter(self._articles)))
-        self._articles[key] = context
+        with self._articles_lock:
+            self._articles[key] = context
+            while len(self._articles) > _ARTICLES:
+                self._articles.popitem(last=False)
         return context
 
 
