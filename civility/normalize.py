@@ -26,6 +26,10 @@ on non-ASCII runs and on the few tokens that contain digits or symbols):
    (``f47``, ``mp3``) are kept.
 5. Runs of 3+ identical letters collapse to one (``fuuuuck`` -> ``fuck``,
    ``sooooo`` -> ``so``); doubles such as ``good`` are kept.
+6. Misspelt harmful words: a token that is no English word but is one dropped,
+   swapped or doubled letter away from exactly one of the lexicon's harmful words
+   (``idoit``, ``stupd``, ``retardd``, ``vermn``) is respelt as that word; see
+   :func:`respell_table` for which words and why it cannot turn English into abuse.
 
 Masked letters: the normaliser keeps ``*`` in place as a one-letter wildcard
 (so ``f*ck``, ``f#ck`` and ``f@ck`` all read ``f*ck``); the matcher decides what
@@ -36,11 +40,16 @@ lexicon word match a token where inner letters are masked.
 from __future__ import annotations
 
 import functools
+import json
 import re
+import tomllib
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-__all__ = ["MASK", "Normalized", "fuzzy_pattern", "masked_match", "normalize"]
+__all__ = ["MASK", "Normalized", "fuzzy_pattern", "masked_match", "normalize", "respell_table"]
 
 #: The one-letter wildcard the normaliser leaves where a letter was masked.
 MASK = "*"
@@ -283,6 +292,153 @@ def _collapse(text: str, offs: list[int]) -> tuple[str, list[int]]:
     return "".join(out), noffs
 
 
+# --- stage 6: misspelt harmful words ----------------------------------------------
+
+#: Shortest harmful word a letter may have been dropped from (inner letters only: a dropped
+#: first or last letter mostly makes another word, "itch", "honk", "rapist").
+MIN_DROP_LENGTH = 6
+#: Shortest harmful word two letters may have been swapped in ("idoit", "flith").
+MIN_SWAP_LENGTH = 5
+#: Shortest harmful word a doubled letter may be undone for ("kiill", "fuckk").
+MIN_DOUBLE_LENGTH = 4
+_SUFFIXES = ("es", "ed", "ing", "er", "ers", "ly", "'s")
+
+
+def misspellings(word: str) -> Iterator[str]:
+    """Every spelling one dropped inner letter, one swap or one doubled letter from ``word``."""
+    n = len(word)
+    if n >= MIN_DROP_LENGTH:
+        for i in range(1, n - 1):
+            yield word[:i] + word[i + 1:]
+    if n >= MIN_SWAP_LENGTH:
+        for i in range(n - 1):
+            if word[i] != word[i + 1]:
+                yield word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if n >= MIN_DOUBLE_LENGTH:
+        for i in range(n):
+            yield word[:i + 1] + word[i:]
+
+
+def build_respell_table(harmful: Iterable[str], english: Iterable[str]) -> dict[str, str]:
+    """Misspelling -> harmful word, for misspellings that are no English word.
+
+    A misspelling within reach of two different harmful words is left out (which one was
+    meant is a guess; two forms of one word are not different), and so is anything that is
+    an English word, or one with a suffix ("chins" is not "chinks" less its "k"), or itself
+    a harmful word.
+    """
+    targets = {w for w in harmful if w.isalpha() and w.isascii()}
+    known = set(english)
+    meant: dict[str, set[str]] = {}
+    for word in targets:
+        for m in misspellings(word):
+            if m not in targets:
+                meant.setdefault(m, set()).add(word)
+    table: dict[str, str] = {}
+    for m, words in meant.items():
+        shortest = min(words, key=len)
+        # Two forms of one word ("retardd": "retard" doubled, "retarded" dropped) agree.
+        if all(w.startswith(shortest) for w in words):
+            table[m] = shortest
+    return {m: w for m, w in table.items() if not _is_english(m, w, known)}
+
+
+def _is_english(token: str, meant: str, known: set[str]) -> bool:
+    """Whether ``token`` is a known word, or one with a suffix or any one letter more ("muslime"
+    is German); a stem of the word it would be respelt as does not count ("retardd")."""
+    if token in known:
+        return True
+    stems = [token[:-1]] + [token[: -len(x)] for x in _SUFFIXES if token.endswith(x)]
+    return any(stem in known and stem != meant for stem in stems)
+
+
+def _lexicon_toml() -> dict[str, Any]:
+    text = resources.files("civility.data").joinpath("lexicon.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _harmful_words(lexicon: Mapping[str, Any] | None = None) -> set[str]:
+    """The lexicon's harmful words: its ``[[terms]]``, its ``[respell]`` list and the
+    unambiguous one-word slurs of ``groups.json`` (read raw: those modules normalise with us)."""
+    data = resources.files("civility.data")
+    lexicon = lexicon if lexicon is not None else _lexicon_toml()
+    words: set[str] = set(lexicon.get("respell", {}).get("words", ()))
+    for entry in lexicon.get("terms", ()):
+        for w in entry.get("words", ()):
+            m = re.match(r"^([^{}]*)\{([^{}]*)\}$", w)
+            words.update([m.group(1) + x for x in m.group(2).split(",")] if m else [w])
+    for g in json.loads(data.joinpath("groups.json").read_text("utf-8"))["groups"]:
+        words.update(t["term"] for t in g["terms"]
+                     if t.get("slur") and not t.get("ambiguous") and " " not in t["term"])
+    return words
+
+
+def _group_words() -> set[str]:
+    """Every one-word name of a group, people or place in ``groups.json`` ("shiite" is not
+    a doubled "shite"; "muslime" not a dropped "mudslime")."""
+    groups = json.loads(resources.files("civility.data").joinpath("groups.json").read_text("utf-8"))
+    return {t["term"] for g in groups["groups"] for t in g["terms"] if not t.get("slur")
+            and t["term"].isalpha()}
+
+
+def _english_words() -> set[str]:
+    """Whole English words of the packaged tokenizer's vocabulary (about 20,000), which is
+    what the network knows as words; empty (so nothing is respelt) if it is not there."""
+    path = resources.files("civility").joinpath("models", "civility-minilm", "tokenizer.json")
+    try:
+        vocab = json.loads(path.read_text("utf-8"))["model"]["vocab"]
+    except (OSError, KeyError, ValueError):
+        return set()
+    return {w for w in vocab if w.isalpha() and w.isascii()}
+
+
+@functools.cache
+def respell_table() -> Mapping[str, str]:
+    """Misspelling -> harmful word for stage 6, built on first use (about 0.1 s).
+
+    Only words the lexicon already treats as harmful are targets, so a respelling can only
+    make abuse visible, never make ordinary words look abusive; a token the tokenizer knows
+    as a word is never touched. Empty when the packaged tokenizer is missing.
+    """
+    english = _english_words()
+    if not english:
+        return {}
+    lexicon = _lexicon_toml()
+    also_known = set(lexicon.get("respell", {}).get("english", ()))
+    return build_respell_table(_harmful_words(lexicon), english | also_known | _group_words())
+
+
+_WORD = re.compile(r"(?<![\w*])[a-z]{3,}(?![\w*])")
+_LETTER_RUN = re.compile(r"[a-z]{3,}")
+
+
+def _respell(text: str, offs: list[int] | range) -> tuple[str, list[int] | range]:
+    table = respell_table()
+    if table.keys().isdisjoint(_LETTER_RUN.findall(text)):  # the usual case, at C speed
+        return text, offs
+    out: list[str] = []
+    noffs: list[int] = []
+    pos = 0
+    for m in _WORD.finditer(text):
+        word = table.get(m.group())
+        if word is None:
+            continue
+        i, j = m.span()
+        out.append(text[pos:i])
+        noffs.extend(offs[pos:i])
+        out.append(word)
+        src = offs[i:j]
+        # Every letter of the respelt word maps into the misspelt token, in order, so a span
+        # over the word covers the whole token the reader saw.
+        noffs.extend(src[min(k * len(src) // len(word), len(src) - 1)] for k in range(len(word)))
+        pos = j
+    if not out:
+        return text, offs
+    out.append(text[pos:])
+    noffs.extend(offs[pos:])
+    return "".join(out), noffs
+
+
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for lexical matching; never raises for any ``str``."""
     offs: list[int] | range = range(len(text) + 1)
@@ -300,6 +456,7 @@ def normalize(text: str) -> Normalized:
     t = _TOKEN_WITH_SYMBOL.sub(_unleet_token, t)
     if _STRETCH.search(t):
         t, offs = _collapse(t, list(offs))
+    t, offs = _respell(t, offs)
     return Normalized(text, t, tuple(offs))
 
 

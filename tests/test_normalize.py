@@ -200,3 +200,72 @@ def test_normalises_a_typical_comment_well_under_100_microseconds() -> None:
         normalize(comment)
     per_call = (time.perf_counter() - t0) / n
     assert per_call < 300e-6  # generous for a loaded CI box; typically ~20-30 µs
+
+
+# --- misspelt harmful words (stage 6) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("what an imbecle", "what an imbecile"),  # an inner letter dropped
+    ("bunch of cowrads", "bunch of cowards"),  # two letters swapped
+    ("a total scumbagg", "a total scumbag"),  # a letter doubled
+    ("they should be slaugthered", "they should be slaughtered"),
+    ("i will kiill him", "i will kill him"),
+])
+def test_a_harmful_word_with_one_letter_dropped_swapped_or_doubled_is_read_as_that_word(
+    raw: str, expected: str
+) -> None:
+    assert _text(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "an itch on my chin",  # "bitch" less its first letter is a word
+    "double chins and wrinkles",  # plural of a word the vocabulary knows; one it does not
+    "the rapist was jailed",  # a last letter dropped is another form, not a disguise
+    "shiite clerics met today",  # a group's name is never a doubled swear word
+    "Die Muslime in Berlin",  # nor another language's word for one
+    "a loser, a clown, a thug",  # correct spellings stay as written
+    "he kil",  # too short to guess from
+    "stop the shooting",
+])
+def test_ordinary_words_names_and_short_tokens_near_a_harmful_word_are_left_as_written(
+    raw: str,
+) -> None:
+    assert _text(raw) == raw.lower()
+
+
+def test_a_respelt_word_maps_back_to_the_whole_misspelling_the_reader_saw() -> None:
+    for raw, word, seen in (("You are an IDOIT, frankly.", "idiot", "IDOIT"),
+                            ("so stupd", "stupid", "stupd"),
+                            ("retardd!!", "retard", "retardd")):
+        norm = normalize(raw)
+        _check_invariants(norm)
+        start = norm.text.index(word)
+        assert norm.span_text(start, start + len(word)) == seen
+
+
+def test_only_non_words_are_respelt_and_only_into_the_lexicons_harmful_words() -> None:
+    from civility.normalize import _english_words, _harmful_words, respell_table
+
+    table = respell_table()
+    assert table, "the packaged tokenizer's vocabulary is missing"
+    assert not set(table) & _english_words()
+    assert set(table.values()) <= _harmful_words()
+
+
+def test_a_misspelling_two_different_words_could_explain_is_not_guessed() -> None:
+    from civility.normalize import build_respell_table
+
+    table = build_respell_table({"abxcdef", "abycdef"}, set())
+    assert "abcdef" not in table  # dropped x, or dropped y?
+    forms = build_respell_table({"retard", "retarded"}, set())
+    assert forms["retardd"] == "retard"  # two forms of one word agree
+
+
+def test_harmful_words_found_through_a_misspelling_point_at_the_misspelling() -> None:
+    from civility.lexical import detect
+
+    raw = "Honestly you are a complete imbecle."
+    insults = [e for e in detect(normalize(raw)) if e.attribute == "insult"]
+    assert insults and insults[0].text == "imbecle"
+    assert insults[0].prob >= 0.5
