@@ -24,6 +24,17 @@ ATTRIBUTES: tuple[str, ...] = (
     "spam",
     "off_topic",
 )
+#: Attributes every kind of harm raises (the token head labels its spans with the specific
+#: one, never these): they name a problem only when nothing more specific does.
+UMBRELLA_ATTRIBUTES = frozenset({"toxicity", "severe_toxicity"})
+#: Attributes that are not harm: a spam or off-topic comment can be perfectly civil.
+NOT_HARM_ATTRIBUTES = frozenset({"spam", "off_topic"})
+_RANK = {a: i for i, a in enumerate(ATTRIBUTES)}
+
+
+def attribute_rank(name: str) -> int:
+    """Where ``name`` stands in report order (:data:`ATTRIBUTES`); unknown names come last."""
+    return _RANK.get(name, len(ATTRIBUTES))
 
 #: The longest comment text Civility scores, in characters, everywhere (``civility score``, the
 #: API): longer texts are refused with this number rather than silently truncated.

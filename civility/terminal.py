@@ -25,7 +25,7 @@ from civility.labels import (
     TERMINAL_DECISION_COLOURS,
     attribute_label,
 )
-from civility.records import ATTRIBUTES, Span, Target, Verdict
+from civility.records import Span, Target, Verdict, attribute_rank
 from civility.wording import shorten
 
 __all__ = ["ATTRIBUTE_COLOURS", "render_report"]
@@ -165,7 +165,7 @@ def _attribute_bars(attributes: dict[str, float]) -> Text:
     """The top scores ≥ MIN_SHOWN_SCORE, e.g. ``threat  ███████░░░ 0.93``."""
     shown = sorted(
         ((a, s) for a, s in attributes.items() if s >= MIN_SHOWN_SCORE),
-        key=lambda item: (-item[1], _attribute_rank(item[0])),
+        key=lambda item: (-item[1], attribute_rank(item[0])),
     )[:TOP_ATTRIBUTES]
     width = max((len(a) for a, _ in shown), default=0)
     return Text("\n").join(_bar(attr, score, width) for attr, score in shown)
@@ -178,10 +178,6 @@ def _bar(attr: str, score: float, width: int) -> Text:
     line.append("░" * (BAR_WIDTH - filled), style="dim")
     line.append(f" {score:.2f}")
     return line
-
-
-def _attribute_rank(attr: str) -> int:
-    return ATTRIBUTES.index(attr) if attr in ATTRIBUTES else len(ATTRIBUTES)
 
 
 def _target_chips(targets: Sequence[Target]) -> Text:

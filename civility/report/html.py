@@ -24,7 +24,7 @@ from civility.charts import (
 )
 from civility.highlight import joined, runs
 from civility.labels import category_label
-from civility.records import ACTIONS, ATTRIBUTES, Span
+from civility.records import ACTIONS, ATTRIBUTES, Span, attribute_rank
 from civility.report.headline import headline
 from civility.report.stats import (
     FAMILIES,
@@ -198,7 +198,7 @@ def _charts(stats: ReportStats) -> str:
     bars = [
         Bar(attribute_label(a), stats.above[a] / stats.total, ATTRIBUTE_COLOURS.get(a),
             f"({stats.above[a]:,})")
-        for a in sorted(attrs, key=lambda a: (-stats.above[a], _rank(a)))
+        for a in sorted(attrs, key=lambda a: (-stats.above[a], attribute_rank(a)))
     ]
     out.append(
         _figure(
@@ -262,10 +262,6 @@ def _category_legend(categories: Iterable[str]) -> str:
 def _attribute_order(stats: ReportStats) -> list[str]:
     known = [a for a in ATTRIBUTES if a in stats.bins]
     return known + sorted(a for a in stats.bins if a not in ATTRIBUTES)
-
-
-def _rank(attr: str) -> int:
-    return ATTRIBUTES.index(attr) if attr in ATTRIBUTES else len(ATTRIBUTES)
 
 
 def _articles_figure(stats: ReportStats) -> str:
@@ -374,7 +370,7 @@ def _comment_card(rank: int, row: ReportRow, copies: int = 1) -> str:
         f'<span class="num">{s:.2f}</span></div>'
         for a, s in sorted(
             ((a, s) for a, s in v.attributes.items() if s >= 0.2 and s == s),
-            key=lambda kv: (-kv[1], _rank(kv[0])),
+            key=lambda kv: (-kv[1], attribute_rank(kv[0])),
         )[:4]
     )
     chips = "".join(

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from civility.binning import bin_counts
-from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Span, Target
+from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Span, Target, attribute_rank
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -61,10 +61,9 @@ def _scorings(db: Session, scoring_ids: Sequence[int]) -> dict[int, ScoringInfo]
                         .order_by(TargetRow.id)):
         targets[r.scoring_id].append(Target(r.group_name, r.category, r.mention, r.start,
                                                 r.end))
-    order = {a: i for i, a in enumerate(ATTRIBUTES)}
     out = {}
     for s in db.scalars(select(Scoring).where(Scoring.id.in_(ids))):
-        ordered = dict(sorted(attrs[s.id].items(), key=lambda kv: order.get(kv[0], 99)))
+        ordered = dict(sorted(attrs[s.id].items(), key=lambda kv: attribute_rank(kv[0])))
         out[s.id] = ScoringInfo(s.model_version, s.decision, tuple(s.reasons or ()), ordered,
                                 tuple(spans[s.id]), tuple(targets[s.id]), s.created_at,
                                 s.language or "")
