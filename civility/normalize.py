@@ -299,13 +299,15 @@ def _collapse(text: str, offs: list[int]) -> tuple[str, list[int]]:
 MIN_DROP_LENGTH = 6
 #: Shortest harmful word two letters may have been swapped in ("idoit", "flith").
 MIN_SWAP_LENGTH = 5
-#: Shortest harmful word a doubled letter may be undone for ("kiill", "fuckk").
+#: Shortest harmful word a letter may have been doubled in ("kiill", "fuckk"), or a double
+#: letter written once ("kil", "morons" as "morrons" is the other way round).
 MIN_DOUBLE_LENGTH = 4
 _SUFFIXES = ("es", "ed", "ing", "er", "ers", "ly", "'s")
 
 
 def misspellings(word: str) -> Iterator[str]:
-    """Every spelling one dropped inner letter, one swap or one doubled letter from ``word``."""
+    """Every spelling one dropped inner letter, one swap, or one letter doubled or undoubled
+    away from ``word``."""
     n = len(word)
     if n >= MIN_DROP_LENGTH:
         for i in range(1, n - 1):
@@ -317,6 +319,8 @@ def misspellings(word: str) -> Iterator[str]:
     if n >= MIN_DOUBLE_LENGTH:
         for i in range(n):
             yield word[:i + 1] + word[i:]
+            if i + 1 < n and word[i] == word[i + 1]:
+                yield word[:i] + word[i + 1:]
 
 
 def build_respell_table(harmful: Iterable[str], english: Iterable[str]) -> dict[str, str]:
@@ -348,7 +352,9 @@ def _is_english(token: str, meant: str, known: set[str]) -> bool:
     is German); a stem of the word it would be respelt as does not count ("retardd")."""
     if token in known:
         return True
-    stems = [token[:-1]] + [token[: -len(x)] for x in _SUFFIXES if token.endswith(x)]
+    stems = [token[: -len(x)] for x in _SUFFIXES if token.endswith(x)]
+    if len(token) > 4:  # "ki" + "l" is no word with a letter more
+        stems.append(token[:-1])
     return any(stem in known and stem != meant for stem in stems)
 
 
