@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from civility.server.api.models import Out, Time, answers
 from civility.server.auth import AdminOnly, Busy, require_admin
-from civility.server.errors import ApiError, error_response
+from civility.server.errors import ERRORS, ApiError, error_response
 from civility.store import accounts as acc
 from civility.store import queries as q
 from civility.store.accounts import AccountError, KeyInfo, ModeratorAccount
@@ -32,7 +33,8 @@ from civility.store.accounts import AccountError, KeyInfo, ModeratorAccount
 T = TypeVar("T")
 
 Admin = Annotated[ModeratorAccount, Depends(require_admin)]
-api = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+api = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)],
+                responses=ERRORS)
 pages = APIRouter(prefix="/admin", include_in_schema=False,
                   dependencies=[Depends(require_admin)])
 
@@ -157,13 +159,59 @@ class WebhookIn(BaseModel):
         return url or None
 
 
-@api.get("/users", summary="List moderators")
+class UserOut(Out):
+    username: str
+    role: str
+    active: bool
+    last_login_at: Time | None
+
+
+class UserList(Out):
+    items: list[UserOut]
+
+
+class KeyOut(Out):
+    prefix: str = Field(description="The key's first characters, which name it")
+    name: str
+    site: str
+    scopes: list[str]
+    rate_limit: float | None = Field(description="Requests per second (null: the server's)")
+    created_at: Time
+    revoked_at: Time | None
+
+
+class NewKeyOut(KeyOut):
+    key: str = Field(description="The key itself: shown this once, only its hash is kept")
+
+
+class KeyList(Out):
+    items: list[KeyOut]
+
+
+class SiteOut(Out):
+    name: str
+    webhook_url: str | None
+    has_secret: bool
+    created_at: Time
+
+
+class SiteList(Out):
+    items: list[SiteOut]
+
+
+class WebhookOut(Out):
+    name: str
+    webhook_url: str | None
+    secret: str | None = Field(description="The webhook's HMAC secret: shown this once")
+
+
+@api.get("/users", summary="List moderators", **answers(UserList))
 async def list_users(request: Request) -> dict[str, Any]:
     rows = await _in_db(request, acc.list_moderators)
     return {"items": [_user_dict(a, active, last) for a, active, last in rows]}
 
 
-@api.post("/users", status_code=201, summary="Add a moderator")
+@api.post("/users", status_code=201, summary="Add a moderator", **answers(UserOut))
 async def add_user(body: UserIn, request: Request, admin: Admin) -> dict[str, Any]:
     with _as_api_errors():
         account = await _in_db(request, lambda db: acc.create_moderator(
@@ -172,7 +220,8 @@ async def add_user(body: UserIn, request: Request, admin: Admin) -> dict[str, An
     return _user_dict(account, True, None)
 
 
-@api.patch("/users/{username}", summary="Enable, disable or set the password of a moderator")
+@api.patch("/users/{username}", summary="Enable, disable or set the password of a moderator",
+           **answers(UserOut))
 async def change_user(username: str, body: UserChange, request: Request,
                       admin: Admin) -> dict[str, Any]:
     def change(db: Session) -> None:
@@ -188,12 +237,13 @@ async def change_user(username: str, body: UserChange, request: Request,
     return _user_dict(account, active, last)
 
 
-@api.get("/keys", summary="List API keys")
+@api.get("/keys", summary="List API keys", **answers(KeyList))
 async def list_keys(request: Request) -> dict[str, Any]:
     return {"items": [_key_dict(k) for k in await _in_db(request, acc.list_api_keys)]}
 
 
-@api.post("/keys", status_code=201, summary="Create an API key (shown once)")
+@api.post("/keys", status_code=201, summary="Create an API key (shown once)",
+          **answers(NewKeyOut))
 async def add_key(body: KeyIn, request: Request, admin: Admin) -> dict[str, Any]:
     """The key is in ``key``, this once: only its hash is stored."""
     with _as_api_errors():
@@ -203,7 +253,8 @@ async def add_key(body: KeyIn, request: Request, admin: Admin) -> dict[str, Any]
     return {"key": key, **_key_dict(info)}
 
 
-@api.delete("/keys/{prefix}", summary="Revoke an API key (refused at once by this server)")
+@api.delete("/keys/{prefix}", summary="Revoke an API key (refused at once by this server)",
+            **answers(KeyOut))
 async def revoke_key(prefix: str, request: Request, admin: Admin) -> dict[str, Any]:
     with _as_api_errors():
         await _in_db(request, lambda db: _revoke(request, db, admin, prefix))
@@ -211,12 +262,13 @@ async def revoke_key(prefix: str, request: Request, admin: Admin) -> dict[str, A
     return _key_dict(next(k for k in keys if k.prefix == prefix))
 
 
-@api.get("/sites", summary="List sites and their webhooks")
+@api.get("/sites", summary="List sites and their webhooks", **answers(SiteList))
 async def list_sites(request: Request) -> dict[str, Any]:
     return {"items": await _in_db(request, _sites)}
 
 
-@api.put("/sites/{name}/webhook", summary="Set or remove a site's webhook")
+@api.put("/sites/{name}/webhook", summary="Set or remove a site's webhook",
+         **answers(WebhookOut))
 async def set_webhook(name: str, body: WebhookIn, request: Request,
                       admin: Admin) -> dict[str, Any]:
     """Creates the site if it is new. The secret (``secret``) is returned this once."""

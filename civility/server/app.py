@@ -13,14 +13,15 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import civility
 from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
 from civility.server import authors as commenters
+from civility.server.api import system
 from civility.server.batcher import PendingSweep, ScoringService, SitePolicies
 from civility.server.metrics import Metrics, MetricsMiddleware
 from civility.server.settings import Settings
@@ -28,7 +29,6 @@ from civility.server.webhooks import WebhookWorker
 from civility.store import Store
 from civility.store import queries as q
 from civility.store.authors import apply_rules as apply_author_rules
-from civility.store.db import schema_revision
 from civility.store.models import Meta
 
 log = logging.getLogger("civility.server")
@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(coral.router)
     app.include_router(openai_compat.router)
     app.include_router(auth.router)
-    _system_routes(app)
+    app.include_router(system.router)
     admin.mount(app)  # user, key, site and webhook management: administrators only
     commenters.mount(app)  # authors' history and actions, site rules: API and UI
     ui = _ui_module()
@@ -171,30 +171,3 @@ def _ui_module() -> Any:
             return None
         raise
     return ui
-
-
-def _system_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["system"], summary="Liveness and readiness")
-    def healthz(request: Request) -> Response:
-        store: Store = request.app.state.store
-        scorer = request.app.state.scorer
-        body: dict[str, Any] = {"status": "ok", "version": civility.__version__,
-                                "database": store.backend,
-                                "model": scorer.version if scorer else None}
-        try:
-            with store.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            body["schema"] = schema_revision(store.engine)
-        except Exception as err:  # report, don't crash: this is what load balancers poll
-            body.update(status="unavailable", error=f"database: {type(err).__name__}")
-        if scorer is None:
-            body["status"] = "degraded"
-        from fastapi.responses import JSONResponse
-
-        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
-
-    @app.get("/metrics", tags=["system"], summary="Prometheus metrics")
-    def metrics(request: Request) -> Response:
-        from prometheus_client import CONTENT_TYPE_LATEST
-
-        return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from civility.authors import AUTHOR_ACTIONS, MAX_DAYS, MAX_WORDS, SiteRules, clean_words
 from civility.records import invalid_unicode
+from civility.server.api.models import Out, Time, answers
 from civility.server.auth import Principal, require_admin, verify_csrf
 from civility.server.deps import DB, Moderating, Reader
-from civility.server.errors import ApiError
+from civility.server.errors import ERRORS, ApiError
 from civility.server.inputs import MAX_OFFSET
 from civility.server.ui import (
     REJECT_REASONS,
@@ -38,9 +39,9 @@ from civility.store import authors as sa
 from civility.store import queries as q
 from civility.store.accounts import ModeratorAccount
 
-router = APIRouter(prefix="/api/v1", tags=["authors"])
+router = APIRouter(prefix="/api/v1", tags=["authors"], responses=ERRORS)
 admin_api = APIRouter(prefix="/api/v1/admin", tags=["admin"],
-                      dependencies=[Depends(require_admin)])
+                      dependencies=[Depends(require_admin)], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)
 admin_pages = APIRouter(prefix="/admin", include_in_schema=False,
                         dependencies=[Depends(require_admin)])
@@ -108,6 +109,86 @@ def _checked_name(author: str) -> str:
 # --------------------------------------------------------------------------- JSON API
 
 
+class NextComment(Out):
+    """What the author's standing does to their next comment (both null: nothing)."""
+
+    at_most: str | None = Field(description="The most their next comment can get, e.g. review")
+    reason: str | None
+
+
+class AuthorSummaryOut(Out):
+    author: str
+    site: str
+    status: str = Field(description="active, premoderated, suspended or banned")
+    until: Time | None
+    warnings: int
+    counts: dict[str, int] = Field(description="Comments by status")
+    comments: int
+    last_comment_at: Time | None
+    next_comment: NextComment | None
+
+
+class AuthorList(Out):
+    items: list[AuthorSummaryOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class RecentRejection(Out):
+    id: str
+    internal_id: int
+    text: str
+    created_at: Time
+    reason: str
+    source: str
+
+
+class AuthorActionOut(Out):
+    id: int
+    action: str
+    actor: str
+    reason: str
+    until: Time | None
+    details: dict[str, Any]
+    created_at: Time
+
+
+class AuthorHistory(Out):
+    author: str
+    site: str
+    status: str
+    until: Time | None
+    reason: str
+    set_by: str
+    since: Time | None
+    warnings: int
+    counts: dict[str, int]
+    comments: int
+    first_seen: Time | None
+    last_seen: Time | None
+    next_comment: NextComment
+    recent_rejections: list[RecentRejection]
+    actions: list[AuthorActionOut]
+
+
+class AuthorActed(Out):
+    action: AuthorActionOut
+    author: AuthorHistory
+
+
+class RulesOut(Out):
+    site: str
+    new_author_approvals: int
+    rejection_rate: float | None
+    rejection_window_days: int
+    rejection_min_comments: int
+    hold_links: bool
+    banned_words: list[str]
+    suspect_words: list[str]
+
+
 def _summary_dict(s: sa.AuthorSummary, site: str, last: Any = None) -> dict[str, Any]:
     return {"author": s.name, "site": site, "status": s.status,
             "until": s.until.isoformat() if s.until else None, "warnings": s.warnings,
@@ -117,7 +198,8 @@ def _summary_dict(s: sa.AuthorSummary, site: str, last: Any = None) -> dict[str,
             {"at_most": s.next_comment[0], "reason": s.next_comment[1]}}
 
 
-@router.get("/authors", summary="List commenters with their counts and standing")
+@router.get("/authors", summary="List commenters with their counts and standing",
+            **answers(AuthorList))
 def list_authors(db: DB, principal: Reader,
                  status: Literal["all", "restricted", "premoderated", "suspended", "banned",
                                  "warned"] = "all",
@@ -139,7 +221,7 @@ def list_authors(db: DB, principal: Reader,
             "next_offset": offset + limit if offset + limit < page.total else None}
 
 
-@router.get("/authors/{author}", summary="A commenter's history")
+@router.get("/authors/{author}", summary="A commenter's history", **answers(AuthorHistory))
 def get_author(author: str, db: DB, principal: Reader,
                site: str | None = Query(None, max_length=100)) -> dict[str, Any]:
     """Counts by decision, recent rejections, standing (and what it does to their next
@@ -195,7 +277,8 @@ def _act(request: Request, db: Session, site_id: int, name: str, body: AuthorAct
 
 
 @router.post("/authors/{author}/actions", status_code=201,
-             summary="Warn, premoderate, suspend, ban or reinstate a commenter")
+             summary="Warn, premoderate, suspend, ban or reinstate a commenter",
+             **answers(AuthorActed))
 def author_action(author: str, body: AuthorActionIn, request: Request, db: DB,
                   principal: Moderating,
                   site: str | None = Query(None, max_length=100)) -> dict[str, Any]:
@@ -257,12 +340,14 @@ def _site_or_404(db: Session, name: str) -> int:
         raise ApiError(404, str(err)) from err
 
 
-@admin_api.get("/sites/{name}/rules", summary="A site's rules about commenters and words")
+@admin_api.get("/sites/{name}/rules", summary="A site's rules about commenters and words",
+               **answers(RulesOut))
 def get_rules(name: str, db: DB) -> dict[str, Any]:
     return {"site": name, **sa.rules_dict(sa.site_rules(db, _site_or_404(db, name)))}
 
 
-@admin_api.put("/sites/{name}/rules", summary="Set a site's rules about commenters and words")
+@admin_api.put("/sites/{name}/rules", summary="Set a site's rules about commenters and words",
+               **answers(RulesOut))
 def put_rules(name: str, body: RulesIn, db: DB,
               admin: Annotated[ModeratorAccount, Depends(require_admin)]) -> dict[str, Any]:
     """Applied to every comment decided from now on; audited as ``site.rules``."""

@@ -37,16 +37,17 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from civility.policy import reason_drivers
 from civility.records import Comment, Verdict, invalid_unicode_in
 from civility.server.deps import Scorer
-from civility.server.errors import ApiError
+from civility.server.errors import ERRORS, ApiError, ErrorResponse
 from civility.store import queries as q
 
 router = APIRouter()
@@ -208,10 +209,28 @@ def response_for(verdict: Verdict) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- route
 
 
+class CoralAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actionType: Literal["FLAG"]  # Coral's names
+    reason: Literal["COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"]
+
+
+class CoralResponse(BaseModel):
+    """Coral's ``ExternalModerationResponse`` (:func:`response_for`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["REJECTED", "SYSTEM_WITHHELD", "PREMOD"]
+    actions: list[CoralAction]
+    tags: list[str]
+
+
+
 @router.post(PATH, tags=["coral"], summary="Coral Talk external moderation phase",
-             status_code=200, responses={204: {"description": "No opinion: publish as usual"},
-                                         401: {"description": "Unsigned"},
-                                         403: {"description": "Signed by no connected site"}})
+             status_code=200, response_model=CoralResponse,
+             responses={**ERRORS, 204: {"description": "No opinion: publish as usual"},
+                        401: {"description": "Unsigned", "model": ErrorResponse},
+                        403: {"description": "Signed by no connected site",
+                              "model": ErrorResponse}})
 async def moderate(request: Request, scorer: Scorer) -> Response:
     """Score a comment Coral is about to publish and answer in Coral's terms.
 

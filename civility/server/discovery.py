@@ -22,11 +22,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 import civility
-from civility.server.errors import ApiError
+from civility.server.errors import ERRORS, ApiError
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 SERVICE, VERSION = "commentanalyzer", "v1alpha1"
 
@@ -152,12 +153,37 @@ def document(root_url: str) -> dict[str, Any]:
     }
 
 
+class DiscoveryDocument(BaseModel):
+    """Google's ``discovery#restDescription`` (:func:`document`); the resources and schemas
+    follow Google's discovery format, which JSON Schema does not restate here."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    discoveryVersion: str  # Google's names
+    id: str
+    name: str
+    version: str
+    revision: str
+    title: str
+    description: str
+    protocol: str
+    rootUrl: str
+    servicePath: str
+    baseUrl: str
+    batchPath: str
+    documentationLink: str
+    parameters: dict[str, dict[str, Any]]
+    resources: dict[str, Any]
+    schemas: dict[str, dict[str, Any]]
+
+
 def _root(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/"
 
 
 @router.get("/$discovery/rest", tags=["perspective"],
-            summary="Discovery document for Google's client libraries")
+            summary="Discovery document for Google's client libraries",
+            response_model=DiscoveryDocument)
 def discovery_rest(request: Request, version: str = Query(VERSION)) -> JSONResponse:
     if version != VERSION:
         raise ApiError(404, f"no discovery document for version {version!r}; "
@@ -166,6 +192,7 @@ def discovery_rest(request: Request, version: str = Query(VERSION)) -> JSONRespo
 
 
 @router.get(f"/discovery/v1/apis/{SERVICE}/{VERSION}/rest", tags=["perspective"],
-            summary="Discovery document (the client's default URL template)")
+            summary="Discovery document (the client's default URL template)",
+            response_model=DiscoveryDocument)
 def discovery_default(request: Request) -> JSONResponse:
     return JSONResponse(document(_root(request)))

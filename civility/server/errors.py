@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,41 @@ STATUS_NAMES = {
 OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                 403: "permission_error", 404: "not_found_error", 413: "invalid_request_error",
                 429: "rate_limit_error", 500: "server_error", 503: "server_error"}
+
+
+class GoogleError(BaseModel):
+    code: int = Field(description="The HTTP status")
+    status: str = Field(description="Its Google name, e.g. INVALID_ARGUMENT")
+    message: str
+    details: list[dict[str, Any]] | None = Field(
+        None, description="Perspective errors: ``[{\"@type\": ..., \"errorType\": ...}]``")
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx of the native, Perspective, Coral and admin endpoints (:func:`error_body`)."""
+
+    error: GoogleError
+
+
+class OpenAIError(BaseModel):
+    message: str
+    type: str = Field(description="e.g. invalid_request_error, authentication_error")
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorResponse(BaseModel):
+    """Every 4xx under ``/v1/``, so the ``openai`` SDK raises its usual exceptions."""
+
+    error: OpenAIError
+
+
+#: ``responses=`` for a route or router: its 4xx bodies, documented once. (Naming "4XX"
+#: also keeps FastAPI from documenting a 422 that :func:`install` turns into a 400.)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorResponse, "description": "Bad input, no key, no access, not found"}}
+OPENAI_ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": OpenAIErrorResponse, "description": "OpenAI's error shape"}}
 
 
 class ApiError(Exception):

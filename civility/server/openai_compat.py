@@ -20,14 +20,16 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from civility.records import Comment, Verdict, invalid_unicode_in
+from civility.server.api.models import VerdictOut, answers
 from civility.server.deps import Scorer, Submitter
-from civility.server.errors import ApiError
+from civility.server.errors import OPENAI_ERRORS, ApiError
 from civility.store import queries as q
 
-router = APIRouter()
+router = APIRouter(responses=OPENAI_ERRORS)
 
 CATEGORIES = (
     "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
@@ -118,7 +120,28 @@ REQUEST_SCHEMA: dict[str, Any] = {
 }
 
 
+class _OpenAI(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModerationResult(_OpenAI):
+    flagged: bool
+    categories: dict[str, bool] = Field(description="Each of OpenAI's categories: score >= 0.5")
+    category_scores: dict[str, float]
+    category_applied_input_types: dict[str, list[str]]
+    civility: VerdictOut = Field(description="Civility's own verdict (an extra field)")
+
+
+class ModerationResponse(_OpenAI):
+    """OpenAI's ``ModerationCreateResponse``."""
+
+    id: str
+    model: str
+    results: list[ModerationResult]
+
+
 @router.post("/v1/moderations", tags=["openai"], summary="OpenAI-compatible moderation",
+             **answers(ModerationResponse),
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": REQUEST_SCHEMA}}}})
 async def moderations(request: Request, principal: Submitter,

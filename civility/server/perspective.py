@@ -46,18 +46,20 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from civility.language import identify
 from civility.records import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
+from civility.server.api.models import FeedbackPage, answers
 from civility.server.auth import Principal
 from civility.server.deps import DB, Reader, Scorer, Submitter
-from civility.server.errors import ApiError
+from civility.server.errors import ERRORS, ApiError
 from civility.server.inputs import MAX_OFFSET
 from civility.store import queries as q
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 #: Perspective attribute -> ours. The first seven are Perspective's production attributes;
 #: the rest are Perspective's experimental names we can answer, and our own extras.
@@ -480,6 +482,42 @@ async def _body(request: Request) -> Any:
 # --------------------------------------------------------------------------- routes
 
 
+class _Google(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Score(_Google):
+    value: float = Field(ge=0, le=1)
+    type: str = Field("PROBABILITY", description="Always PROBABILITY")
+
+
+class SpanScore(_Google):
+    begin: int = Field(description="UTF-16 code units from the start of the text")
+    end: int = Field(description="Exclusive")
+    score: Score
+
+
+class AttributeScores(_Google):
+    spanScores: list[SpanScore]  # Perspective's names
+    summaryScore: Score
+
+
+class AnalyzeCommentResponse(_Google):
+    """Perspective's response: requested attributes at or above their thresholds."""
+
+    attributeScores: dict[str, AttributeScores]
+    languages: list[str]
+    detectedLanguages: list[str]
+    clientToken: str | None = Field(None, description="Echoed when the request had one")
+
+
+class SuggestCommentScoreResponse(_Google):
+    clientToken: str | None = Field(None, description="Echoed when the request had one")
+    detectedLanguages: list[str]
+    requestedLanguages: list[str]
+
+
+
 _SPEC = {"type": "object", "properties": {
     "scoreType": {"type": "string", "enum": ["PROBABILITY"]},
     "scoreThreshold": {"type": "number", "minimum": 0, "maximum": 1}}}
@@ -535,7 +573,7 @@ SUGGEST_SCHEMA: dict[str, Any] = {
 
 
 @router.post("/v1alpha1/comments:analyze", tags=["perspective"],
-             summary="Perspective-compatible analyze",
+             summary="Perspective-compatible analyze", response_model=AnalyzeCommentResponse,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": REQUEST_SCHEMA}}}})
 async def analyze(request: Request, principal: Submitter,
@@ -587,6 +625,7 @@ async def analyze(request: Request, principal: Submitter,
 
 @router.post("/v1alpha1/comments:suggestscore", tags=["perspective"],
              summary="Perspective-compatible feedback (suggestscore)",
+             response_model=SuggestCommentScoreResponse,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": SUGGEST_SCHEMA}}}})
 async def suggestscore(request: Request, principal: Submitter) -> JSONResponse:
@@ -614,7 +653,8 @@ async def suggestscore(request: Request, principal: Submitter) -> JSONResponse:
     return JSONResponse(out)
 
 
-@router.get("/api/v1/feedback", tags=["reports"], summary="Clients' score suggestions")
+@router.get("/api/v1/feedback", tags=["reports"], summary="Clients' score suggestions",
+            **answers(FeedbackPage))
 def list_feedback(db: DB, principal: Reader, limit: int = Query(50, ge=1, le=200),
                   offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     """Feedback from ``comments:suggestscore``, newest first: the key's site's (a moderator

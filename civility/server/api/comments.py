@@ -1,123 +1,50 @@
-"""The native JSON API under ``/api/v1``: submit comments, read them, work the queue, decide,
-report on threads. Scoring endpoints are ``async`` (they await the batcher); everything that
-only touches the database is a plain ``def`` that FastAPI runs in its thread pool.
-"""
+"""Comments in and moderation: submit (scored before the answer), read one, list the review
+queue, and record moderators' decisions on one comment or many."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from civility.records import ATTRIBUTES, Comment, Verdict, invalid_unicode
+from civility.records import ATTRIBUTES, Comment, Verdict
+from civility.server.api.models import (
+    BulkDecided,
+    BulkDecisionIn,
+    CommentIn,
+    Decided,
+    DecisionIn,
+    QueuePage,
+    StoredComment,
+    SubmitRequest,
+    SubmitResult,
+    SubmitResults,
+    answers,
+)
 from civility.server.auth import Principal
 from civility.server.deps import DB, Moderating, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
-from civility.server.inputs import MAX_OFFSET, BodyId, PathId, UtcDateTime, utc_datetime
+from civility.server.inputs import MAX_OFFSET, PathId, utc_datetime
 from civility.store import queries as q
 
+#: Its own prefix: a route's path is its metrics label (civility.server.metrics).
 router = APIRouter(prefix="/api/v1")
-
-
-def _valid_unicode(value: Any) -> Any:
-    problem = invalid_unicode(value) if isinstance(value, str) else None
-    if problem:
-        raise PydanticCustomError("invalid_unicode", "{problem}", {"problem": problem})
-    return value
-
-
-#: Text we store or score: a lone surrogate ("\ud800" in JSON) is a 400 here, not a crash in
-#: the tokenizer or the database driver.
-_Text = Annotated[str, BeforeValidator(_valid_unicode)]
-_Id = Annotated[_Text, Field(min_length=1, max_length=255)]
-
-
-class ArticleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: _Id
-    title: _Text | None = Field(None, max_length=1000)
-    url: _Text | None = Field(None, max_length=2000)
-    text: _Text | None = Field(None, max_length=500_000,
-                             description="Article text: context for off-topic scoring.")
-
-
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: _Id | None = Field(None, description="Your id for the comment; sending it again is a "
-                                             "no-op that returns the stored result.")
-    text: _Text = Field(min_length=1)
-    author: _Text | None = Field(None, max_length=255)
-    created_at: UtcDateTime | None = None
-
-
-class SubmitRequest(BaseModel):
-    """One comment (``text`` at the top level) or many (``comments``), with an article."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"id": "c-1001", "text": "Great reporting, thanks.", "article_id": "a-42"},
-        {"article": {"id": "a-42", "title": "Council votes on housing", "text": "..."},
-         "comments": [{"id": "c-1", "text": "..."}, {"id": "c-2", "text": "..."}]},
-    ]})
-    comments: list[CommentIn] | None = None
-    id: _Id | None = None
-    text: _Text | None = Field(None, min_length=1)
-    author: _Text | None = Field(None, max_length=255)
-    created_at: UtcDateTime | None = None
-    article_id: _Id | None = None
-    article: ArticleIn | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> SubmitRequest:
-        if (self.comments is None) == (self.text is None):
-            raise ValueError("send either 'text' (one comment) or 'comments' (a list), not both")
-        if self.comments is not None and not self.comments:
-            raise ValueError("'comments' is empty")
-        if self.comments is not None and any(v is not None for v in (self.id, self.author,
-                                                                     self.created_at)):
-            raise ValueError("'id', 'author', 'created_at' belong inside each of 'comments'")
-        if self.article and self.article_id and self.article.id != self.article_id:
-            raise ValueError("'article_id' and 'article.id' differ")
-        return self
-
-
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    action: Literal["publish", "review", "reject"]
-    reason: _Text = Field("", max_length=2000)
-
-
-class BulkDecisionIn(DecisionIn):
-    ids: list[BodyId] = Field(min_length=1, max_length=1000,
-                           description="Internal comment ids (``internal_id``).")
-
 
 # --------------------------------------------------------------------------- submit
 
 
-def verdict_dict(v: Verdict) -> dict[str, Any]:
-    return v.to_dict()
-
-
 def _stored_verdict(d: q.CommentDetail) -> dict[str, Any]:
-    """A stored comment in the same shape as a fresh verdict."""
-    out: dict[str, Any] = {"id": d.external_id}
-    out.update({k: v for k, v in d.to_dict().items()
-                if k in ("attributes", "targets", "spans", "reasons")})
-    out["decision"] = d.model_decision or None
-    if d.model_version:
-        out["model_version"] = d.model_version
-    if d.language:
-        out["language"] = d.language
-    return out
+    """A stored comment in the shape of a fresh verdict (``decision`` null when unscored)."""
+    out = d.as_verdict().to_dict()
+    return {**out, "decision": out["decision"] or None}
 
 
-@router.post("/comments", tags=["comments"], summary="Submit one or many comments")
+@router.post("/comments", tags=["comments"], summary="Submit one or many comments",
+             **answers(SubmitResult | SubmitResults))
 async def submit_comments(body: SubmitRequest, request: Request,
                           principal: Submitter,
                           scorer: Scorer) -> dict[str, Any]:
@@ -197,7 +124,7 @@ async def submit_comments(body: SubmitRequest, request: Request,
     for a in accepted:
         if a.created and a.id in verdicts:
             v = verdicts[a.id]
-            result = {**verdict_dict(v), "id": a.external_id, "status": v.decision}
+            result = {**v.to_dict(), "id": a.external_id, "status": v.decision}
         else:
             result = dict(stored.get(a.id, {"id": a.external_id}))
         result["duplicate"] = not a.created
@@ -225,13 +152,14 @@ def _by_id_or_404(db: Session, principal: Principal, comment_id: int) -> q.Comme
 
 
 @router.get("/comments/by-id/{comment_id}", tags=["comments"],
-            summary="Get a comment by internal id")
+            summary="Get a comment by internal id", **answers(StoredComment))
 def get_comment_by_id(comment_id: PathId, db: DB,
                       principal: Reader) -> dict[str, Any]:
     return _by_id_or_404(db, principal, comment_id).to_dict()
 
 
-@router.get("/comments/{external_id}", tags=["comments"], summary="Get a comment")
+@router.get("/comments/{external_id}", tags=["comments"], summary="Get a comment",
+            **answers(StoredComment))
 def get_comment(external_id: str, db: DB,
                 principal: Reader) -> dict[str, Any]:
     """The comment, its current scores, spans, targets, article and every decision so far."""
@@ -251,7 +179,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         raise ApiError(400, f"{name}: {err}") from err
 
 
-@router.get("/queue", tags=["queue"], summary="List the review queue")
+@router.get("/queue", tags=["queue"], summary="List the review queue", **answers(QueuePage))
 def review_queue(
     db: DB, principal: Reader,
     status: Literal["pending", "publish", "review", "reject", "failed", "all"] = "review",
@@ -296,7 +224,7 @@ def _decide(request: Request, db: Session, principal: Principal, detail: q.Comme
 
 
 @router.post("/comments/by-id/{comment_id}/decision", tags=["queue"],
-             summary="Record a moderator decision (internal id)")
+             summary="Record a moderator decision (internal id)", **answers(Decided))
 def decide_by_id(comment_id: PathId, body: DecisionIn, request: Request,
                  db: DB,
                  principal: Moderating) -> dict[str, Any]:
@@ -304,14 +232,15 @@ def decide_by_id(comment_id: PathId, body: DecisionIn, request: Request,
 
 
 @router.post("/comments/{external_id}/decision", tags=["queue"],
-             summary="Record a moderator decision")
+             summary="Record a moderator decision", **answers(Decided))
 def decide(external_id: str, body: DecisionIn, request: Request, db: DB,
            principal: Moderating) -> dict[str, Any]:
     """Publish, reject or hold a comment; logged in the audit log and sent to the webhook."""
     return _decide(request, db, principal, _detail_or_404(db, principal, external_id), body)
 
 
-@router.post("/decisions", tags=["queue"], summary="Record one decision on many comments")
+@router.post("/decisions", tags=["queue"], summary="Record one decision on many comments",
+             **answers(BulkDecided))
 def decide_many(body: BulkDecisionIn, request: Request, db: DB,
                 principal: Moderating) -> dict[str, Any]:
     try:
@@ -324,88 +253,3 @@ def decide_many(body: BulkDecisionIn, request: Request, db: DB,
     return {"decisions": [{"id": r.id, "comment_id": r.comment_id, "action": r.action,
                            "actor": r.actor, "created_at": r.created_at.isoformat()}
                           for r in records]}
-
-
-# --------------------------------------------------------------------------- articles & reports
-
-
-class ArticleUpsert(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: _Text | None = Field(None, max_length=1000)
-    url: _Text | None = Field(None, max_length=2000)
-    text: _Text | None = Field(None, max_length=500_000)
-
-
-@router.put("/articles/{external_id}", tags=["articles"], summary="Create or update an article")
-def put_article(external_id: str, body: ArticleUpsert, db: DB,
-                principal: Submitter) -> dict[str, Any]:
-    if not external_id or len(external_id) > 255:
-        raise ApiError(400, "article id must be 1-255 characters")
-    q.upsert_article(db, principal.site_id or 1, external_id, title=body.title, url=body.url,
-                     text=body.text)
-    info = q.article_by_external(db, principal.site_id or 1, external_id)
-    assert info is not None
-    return {"id": info.external_id, "title": info.title, "url": info.url,
-            "created_at": info.created_at.isoformat()}
-
-
-@router.get("/articles", tags=["articles"], summary="List articles with comment counts")
-def list_articles(db: DB,
-                  principal: Reader,
-                  limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)
-                  ) -> dict[str, Any]:
-    return {"items": [{"id": a.external_id, "internal_id": a.article_id, "title": a.title,
-                       "comments": a.comments, "held": a.held, "rejected": a.rejected,
-                       "published": a.published,
-                       "last_comment_at": a.last_comment_at.isoformat()
-                       if a.last_comment_at else None}
-                      for a in q.list_articles(db, limit=limit, offset=offset,
-                                               site_id=principal.site_id)]}
-
-
-@router.get("/articles/{external_id}/report", tags=["articles"], summary="Thread report")
-def article_report(external_id: str, db: DB,
-                   principal: Reader,
-                   threshold: float = Query(0.5, ge=0, le=1)) -> dict[str, Any]:
-    """Counts by status, attribute distribution and the groups targeted in one thread."""
-    info = (q.article_by_external(db, principal.site_id, external_id)
-            if principal.site_id is not None else q.article_by_external_any(db, external_id))
-    if info is None:
-        raise ApiError(404, f"no article with id {external_id!r}")
-    return q.thread_report(db, info.id, threshold=threshold)
-
-
-@router.get("/stats", tags=["reports"], summary="Dashboard aggregates")
-def stats(db: DB, principal: Reader,
-          days: int = Query(30, ge=1, le=3650)) -> dict[str, Any]:
-    """Counts, decisions per day, score distributions, targeted groups and the busiest
-    articles: of the key's site (a moderator session sees every site)."""
-    site = principal.site_id
-    return {
-        "counts": q.counts_by_status(db, site_id=site),
-        "decisions_per_day": [{"day": d.day.isoformat(), "source": d.source,
-                               "action": d.action, "count": d.count}
-                              for d in q.decisions_per_day(db, days=days, site_id=site)],
-        "flagged_attributes": q.flagged_attribute_counts(db, site_id=site),
-        "attribute_distribution": q.attribute_distribution(db, site_id=site),
-        "top_targeted_groups": [{"group": g.group, "category": g.category, "comments": g.count}
-                                for g in q.top_targeted_groups(db, site_id=site)],
-        "busiest_articles": [{"id": a.external_id, "title": a.title, "comments": a.comments,
-                              "held": a.held, "rejected": a.rejected}
-                             for a in q.busiest_articles(db, site_id=site)],
-    }
-
-
-@router.get("/audit", tags=["reports"], summary="The audit log, newest first")
-def audit(db: DB, principal: Reader,
-          actor: str | None = Query(None, max_length=255),
-          action: str | None = Query(None, max_length=64),
-          limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
-          ) -> dict[str, Any]:
-    """Entries about the key's site (a moderator session sees every entry)."""
-    page = q.audit_log(db, limit=limit, offset=offset, actor=actor, action=action,
-                       site_id=principal.site_id)
-    return {"items": [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                       "subject_type": e.subject_type, "subject_id": e.subject_id,
-                       "details": e.details} for e in page.items],
-            "total": page.total, "limit": page.limit, "offset": page.offset}
