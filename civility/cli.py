@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import click
 
 from civility.extras import install_hint
+from civility.fileformats import RECORD_FORMATS
 from civility.wording import plural, rate
 
 if TYPE_CHECKING:
     from civility.batch import Rejected
-    from civility.formats import Columns
 
 #: command name -> "module:attribute"; imported only when the command runs.
 LAZY_COMMANDS = {
@@ -190,9 +190,9 @@ def moderate(
 @click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="Where to write scores (default: JSONL on stdout; a directory for --engine "
                    "ray).")
-@click.option("--input-format", type=click.Choice(["jsonl", "csv", "parquet"]),
+@click.option("--input-format", type=click.Choice(RECORD_FORMATS),
               help="Input format (default: from the extension; stdin is JSONL).")
-@click.option("--output-format", type=click.Choice(["jsonl", "csv", "parquet"]),
+@click.option("--output-format", type=click.Choice(RECORD_FORMATS),
               help="Output format (default: from the extension; stdout is JSONL).")
 @click.option("--text-column", default="text", show_default=True, help="Field holding the text.")
 @click.option("--id-column", help="Field holding the id (default: 'id' if present, else the "
@@ -263,38 +263,28 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
       civility score big.jsonl -o scored.jsonl --resume       # after an interruption
       civility score in.parquet -o out.parquet --engine ray --ray-address auto
     """
-    from civility.engines.local import Job, JobError, default_workers, run_local
-    from civility.formats import Columns, FormatError, detect_format
+    from civility.batch import Columns, FormatError, Job, JobError, make_engine
+    from civility.fileformats import record_format
     from civility.policy import PolicyError
 
     try:
-        in_fmt = detect_format(input, input_format)
-        out_fmt = detect_format(output, output_format)
+        runner = make_engine(engine, ray_address=ray_address)
+    except JobError as err:
+        raise click.ClickException(str(err)) from err
+    try:
         columns = Columns(text=text_column, id=id_column or "id",
                           article=article_column or "article",
                           id_required=id_column is not None,
                           article_required=article_column is not None,
                           article_id=article_id_column, title=title_column,
                           author=author_column, time=time_column)
-        omit = ("text",) * no_text + ("author",) * no_author
+        rejects_path = rejects or (None if output == "-" else output + runner.rejects_suffix)
+        job = Job(input=input, output=output, input_format=record_format(input, input_format),
+                  output_format=record_format(output, output_format), columns=columns,
+                  rejects=rejects_path, model=model, policy=policy, workers=workers,
+                  chunk_rows=batch_size, resume=resume, screen=screen,
+                  omit=("text",) * no_text + ("author",) * no_author)
         _check_scorer(policy, model)
-        if engine == "ray":
-            _score_with_ray(input, output, in_fmt, out_fmt, columns, rejects, workers, batch_size,
-                            ray_address, policy, model, resume, screen, omit)
-            return
-        if ray_address:
-            raise click.ClickException("--ray-address needs --engine ray")
-        for path in (input, output):
-            if path != "-" and Path(path).is_dir():
-                raise click.ClickException(f"{path} is a directory; --engine local reads and "
-                                           f"writes files")
-        if input != "-" and not Path(input).exists():
-            raise click.ClickException(f"no such file: {input}")
-        rejects_path = rejects or (None if output == "-" else output + ".rejects.jsonl")
-        job = Job(input=input, output=output, input_format=in_fmt, output_format=out_fmt,
-                  columns=columns, rejects=rejects_path, model=model, policy=policy,
-                  workers=workers or default_workers(), chunk_rows=batch_size, resume=resume,
-                  screen=screen, omit=omit)
         shown = 0
 
         def report(item: Rejected) -> None:
@@ -306,24 +296,25 @@ def score_cmd(input: str, output: str, input_format: str | None, output_format: 
                 click.echo(f"... more rejected rows in {rejects_path}", err=True)
 
         show = sys.stderr.isatty() if progress is None else progress
-        summary = run_local(job, progress=show, on_reject=report)
+        summary = runner.run(job, progress=show, on_reject=report)
     except (FormatError, JobError, PolicyError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from err
     except KeyboardInterrupt:
-        click.echo("interrupted; run the same command with --resume to continue", err=True)
+        again = "with --resume to continue" if runner.resumable else "again to redo it"
+        click.echo(f"interrupted; run the same command {again}", err=True)
         sys.exit(130)
     if summary.already_complete:
         click.echo(f"nothing to resume: {output} is complete (no {output}.civility-progress)",
                    err=True)
         return
-    where = f" (see {rejects_path})" if summary.rejected and rejects_path else ""
+    where = f" (see {summary.rejects_path})" if summary.rejects_path else ""
     resumed = (f", resumed after {plural(summary.resumed_rows, 'row')}"
                if summary.resumed_rows else "")
     speed = rate(summary.scored_now, summary.seconds, "comments")
     click.echo(f"scored {plural(summary.scored, 'comment')}, rejected "
-               f"{plural(summary.rejected, 'line')}{where}{resumed}; {summary.seconds:.1f} s, "
-               + (f"{speed}, " if speed else "")
-               + plural(summary.workers_used, "worker"), err=True)
+               f"{plural(summary.rejected, runner.row_noun)}{where}{resumed}; "
+               f"{summary.seconds:.1f} s, " + (f"{speed}, " if speed else "")
+               + plural(summary.workers_used, runner.worker_noun), err=True)
 
 
 def _check_scorer(policy: str | None, model: str | None) -> None:
@@ -334,27 +325,6 @@ def _check_scorer(policy: str | None, model: str | None) -> None:
     model_dir(model)
     if policy:
         load_policy(policy)
-
-
-def _score_with_ray(input: str, output: str, in_fmt: str, out_fmt: str, columns: Columns,
-                    rejects: str | None, workers: int | None, batch_size: int, address: str | None,
-                    policy: str | None, model: str | None, resume: bool, screen: bool,
-                    omit: tuple[str, ...]) -> None:
-    if resume:
-        raise click.ClickException("--resume is for --engine local; Ray retries failed tasks "
-                                   "itself, rerun the job to redo it")
-    if in_fmt != "parquet" or out_fmt != "parquet":
-        raise click.ClickException("--engine ray reads and writes Parquet (files, directories "
-                                   "or cloud paths); convert with --engine local first")
-    from civility.engines.ray_engine import run_ray
-
-    summary = run_ray(input, output, columns=columns, rejects=rejects or output + ".rejects",
-                      workers=workers, batch_size=batch_size, address=address, policy=policy,
-                      model=model, screen=screen, omit=omit)
-    where = f" (see {summary.rejects_path})" if summary.rejected else ""
-    click.echo(f"scored {plural(summary.scored, 'comment')}, rejected "
-               f"{plural(summary.rejected, 'row')}{where}; {summary.seconds:.1f} s, "
-               f"{plural(summary.actors, 'Ray actor')}", err=True)
 
 
 @click.group("policy")

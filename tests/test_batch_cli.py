@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from civility.engines.local import PROGRESS_SUFFIX
+from civility.batch.local import PROGRESS_SUFFIX
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Specifications for civility.engines.local: order, workers, rejects and resuming.
+"""Specifications for civility.batch.local (LocalEngine): order, workers, rejects and resuming.
 
 A fake scorer stands in for the model here, so these tests pin the engine's
 guarantees quickly; tests/test_batch_cli.py proves them again with the real
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-import civility.formats
-from civility.batch import Record
-from civility.engines.local import PROGRESS_SUFFIX, Job, JobError, run_local
+import civility.batch.writers
+from civility.batch import Job, JobError, LocalEngine, Record
+from civility.batch.local import PROGRESS_SUFFIX
 
 
 def fake_factory(model: str | None, policy: str | None, threads: int | None, screen: bool):
@@ -29,6 +29,10 @@ def fake_factory(model: str | None, policy: str | None, threads: int | None, scr
                  "decision": "publish", "reasons": [f"threads={threads}"]} for r in records]
 
     return score
+
+
+#: The local engine with the stand-in scorer.
+FAKE = LocalEngine(scorer_factory=fake_factory)
 
 
 class Crash(RuntimeError):
@@ -77,13 +81,13 @@ def output_ids(path: Path, fmt: str) -> list[str]:
 def job(tmp_path: Path, fmt: str = "jsonl", **kw) -> Job:
     out = tmp_path / f"out.{fmt}"
     defaults = {"input": str(tmp_path / "in.jsonl"), "output": str(out), "output_format": fmt,
-                "rejects": str(out) + ".rejects.jsonl", "chunk_rows": 7}
+                "rejects": str(out) + ".rejects.jsonl", "chunk_rows": 7, "workers": 1}
     return Job(**{**defaults, **kw})
 
 
 def test_output_keeps_input_order_with_several_workers(tmp_path) -> None:
     good = write_input(tmp_path / "in.jsonl", 120, bad_every=11)
-    summary = run_local(job(tmp_path, workers=2), scorer_factory=fake_factory)
+    summary = FAKE.run(job(tmp_path, workers=2))
     assert output_ids(tmp_path / "out.jsonl", "jsonl") == good
     assert summary.scored == len(good) and summary.rejected == 120 // 11
     assert summary.workers_used == 2
@@ -91,24 +95,24 @@ def test_output_keeps_input_order_with_several_workers(tmp_path) -> None:
 
 def test_each_worker_runs_onnxruntime_on_one_thread_and_a_lone_process_on_all(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 30)
-    run_local(job(tmp_path, workers=2), scorer_factory=fake_factory)
+    FAKE.run(job(tmp_path, workers=2))
     first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
     assert first["reasons"] == ["threads=1"]
-    run_local(job(tmp_path, workers=1), scorer_factory=fake_factory)
+    FAKE.run(job(tmp_path, workers=1))
     first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
     assert first["reasons"] == ["threads=None"]
 
 
 def test_an_input_smaller_than_one_chunk_is_scored_without_starting_workers(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 3)
-    summary = run_local(job(tmp_path, workers=4), scorer_factory=fake_factory)
+    summary = FAKE.run(job(tmp_path, workers=4))
     assert summary.workers_used == 1 and summary.scored == 3
 
 
 def test_rejected_rows_go_to_the_rejects_file_with_line_and_reason(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 25, bad_every=10)
     seen = []
-    run_local(job(tmp_path), scorer_factory=fake_factory, on_reject=seen.append)
+    FAKE.run(job(tmp_path), on_reject=seen.append)
     rejects = [json.loads(line) for line in
                (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()]
     assert [r["line"] for r in rejects] == [10, 20] == [r.line for r in seen]
@@ -117,7 +121,7 @@ def test_rejected_rows_go_to_the_rejects_file_with_line_and_reason(tmp_path) -> 
 
 def test_a_clean_input_leaves_no_rejects_file_and_no_progress_file(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 10)
-    run_local(job(tmp_path), scorer_factory=fake_factory)
+    FAKE.run(job(tmp_path))
     assert not (tmp_path / "out.jsonl.rejects.jsonl").exists()
     assert not (tmp_path / ("out.jsonl" + PROGRESS_SUFFIX)).exists()
 
@@ -127,16 +131,16 @@ def test_a_crashed_run_resumed_has_every_row_exactly_once_in_order(tmp_path, mon
                                                                    fmt) -> None:
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
-        monkeypatch.setattr(civility.formats, "PARQUET_PART_ROWS", 10)
+        monkeypatch.setattr(civility.batch.writers, "PARQUET_PART_ROWS", 10)
     good = write_input(tmp_path / "in.jsonl", 100, bad_every=9)
     with pytest.raises(Crash):
-        run_local(job(tmp_path, fmt), scorer_factory=crashing_factory(after_calls=6))
+        LocalEngine(scorer_factory=crashing_factory(after_calls=6)).run(job(tmp_path, fmt))
     progress = json.loads((tmp_path / f"out.{fmt}{PROGRESS_SUFFIX}").read_text())
     assert 0 < progress["rows_done"] < 100
     if fmt != "parquet":  # a torn line a killed writer could leave behind
         with (tmp_path / f"out.{fmt}").open("ab") as f:
             f.write(b'{"id": "r9999", "attri')
-    summary = run_local(job(tmp_path, fmt, resume=True), scorer_factory=fake_factory)
+    summary = FAKE.run(job(tmp_path, fmt, resume=True))
     assert output_ids(tmp_path / f"out.{fmt}", fmt) == good
     assert summary.resumed_rows == progress["rows_done"]
     assert summary.scored == len(good) and summary.rejected == 100 // 9
@@ -148,35 +152,34 @@ def test_a_crashed_run_resumed_has_every_row_exactly_once_in_order(tmp_path, mon
 def test_resuming_with_different_workers_and_chunk_size_is_allowed(tmp_path) -> None:
     good = write_input(tmp_path / "in.jsonl", 80)
     with pytest.raises(Crash):
-        run_local(job(tmp_path), scorer_factory=crashing_factory(after_calls=3))
-    run_local(job(tmp_path, resume=True, workers=2, chunk_rows=13), scorer_factory=fake_factory)
+        LocalEngine(scorer_factory=crashing_factory(after_calls=3)).run(job(tmp_path))
+    FAKE.run(job(tmp_path, resume=True, workers=2, chunk_rows=13))
     assert output_ids(tmp_path / "out.jsonl", "jsonl") == good
 
 
 def test_resume_refuses_an_input_that_changed_since_the_interrupted_run(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 40)
     with pytest.raises(Crash):
-        run_local(job(tmp_path), scorer_factory=crashing_factory(after_calls=2))
+        LocalEngine(scorer_factory=crashing_factory(after_calls=2)).run(job(tmp_path))
     write_input(tmp_path / "in.jsonl", 41)
     with pytest.raises(JobError, match="input_size"):
-        run_local(job(tmp_path, resume=True), scorer_factory=fake_factory)
+        FAKE.run(job(tmp_path, resume=True))
 
 
 def test_resume_after_a_completed_run_has_nothing_to_do(tmp_path) -> None:
     write_input(tmp_path / "in.jsonl", 10)
-    run_local(job(tmp_path), scorer_factory=fake_factory)
+    FAKE.run(job(tmp_path))
     before = (tmp_path / "out.jsonl").read_bytes()
-    assert run_local(job(tmp_path, resume=True), scorer_factory=fake_factory).already_complete
+    assert FAKE.run(job(tmp_path, resume=True)).already_complete
     assert (tmp_path / "out.jsonl").read_bytes() == before
 
 
 def test_resume_without_any_earlier_run_starts_from_the_beginning(tmp_path) -> None:
     good = write_input(tmp_path / "in.jsonl", 10)
-    run_local(job(tmp_path, resume=True), scorer_factory=fake_factory)
+    FAKE.run(job(tmp_path, resume=True))
     assert output_ids(tmp_path / "out.jsonl", "jsonl") == good
 
 
 def test_stdin_or_stdout_runs_cannot_be_resumed(tmp_path) -> None:
     with pytest.raises(JobError, match="stdin/stdout"):
-        run_local(Job(input="-", output=str(tmp_path / "o.jsonl"), resume=True),
-                  scorer_factory=fake_factory)
+        FAKE.run(Job(input="-", output=str(tmp_path / "o.jsonl"), resume=True))

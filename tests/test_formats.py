@@ -1,4 +1,5 @@
-"""Specifications for civility.formats: streaming readers and committed, resumable writers."""
+"""Specifications for civility.batch.readers and .writers (streaming readers, committed,
+resumable writers) and civility.fileformats (which format a path is)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,10 @@ from pathlib import Path
 import pytest
 
 from civility.batch import MAX_TEXT_CHARS, Record, Rejected
-from civility.formats import (
-    CSV_COLUMNS,
-    MAX_LINE_BYTES,
-    Columns,
-    CsvReader,
-    FormatError,
-    JsonlReader,
-    RejectsSink,
-    detect_format,
-    open_reader,
-    open_sink,
-    results_to_arrow,
-)
+from civility.batch.readers import MAX_LINE_BYTES, Columns, CsvReader, JsonlReader, open_reader
+from civility.batch.writers import CSV_COLUMNS, RejectsSink, open_sink, results_to_arrow
+from civility.fileformats import FormatError
+from civility.fileformats import record_format as detect_format
 from civility.records import ATTRIBUTES
 
 

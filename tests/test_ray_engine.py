@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from civility.batch import Record
-from civility.formats import Columns
+from civility.batch import Columns, Record
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -33,7 +32,7 @@ def fake_score(records: list[Record]) -> list[dict]:
 
 
 def test_a_batch_scores_its_valid_rows_into_the_parquet_contract() -> None:
-    from civility.engines.ray_engine import score_table
+    from civility.batch.ray import score_table
 
     table = pa.table({"id": ["a", "b", "c"], "text": ["hi", None, "there"]})
     out = score_table(table, Columns(), fake_score)
@@ -43,7 +42,7 @@ def test_a_batch_scores_its_valid_rows_into_the_parquet_contract() -> None:
 
 
 def test_a_batch_of_only_bad_rows_scores_to_an_empty_table() -> None:
-    from civility.engines.ray_engine import score_table
+    from civility.batch.ray import score_table
 
     out = score_table(pa.table({"id": ["a"], "text": pa.array([None], pa.string())}), Columns(),
                       fake_score)
@@ -51,7 +50,7 @@ def test_a_batch_of_only_bad_rows_scores_to_an_empty_table() -> None:
 
 
 def test_rejected_rows_carry_their_file_and_reason() -> None:
-    from civility.engines.ray_engine import reject_table
+    from civility.batch.ray import reject_table
 
     table = pa.table({"id": ["a", "b"], "text": ["fine", None],
                       "path": ["in/part-0.parquet", "in/part-0.parquet"]})
@@ -63,10 +62,12 @@ def test_rejected_rows_carry_their_file_and_reason() -> None:
 SCRIPT = textwrap.dedent("""
     import json, sys
     import ray
-    from civility.engines.ray_engine import run_ray
+    from civility.batch import Job, RayEngine
     ray.init(num_cpus=4, _node_ip_address="127.0.0.1", include_dashboard=False,
              log_to_driver=False)
-    s = run_ray(sys.argv[1], sys.argv[2], rejects=sys.argv[3], workers=2, batch_size=16)
+    s = RayEngine().run(Job(sys.argv[1], sys.argv[2], input_format="parquet",
+                            output_format="parquet", rejects=sys.argv[3], workers=2,
+                            chunk_rows=16))
     ray.shutdown()
     print(json.dumps({"scored": s.scored, "rejected": s.rejected}))
 """)

@@ -6,7 +6,9 @@ say, through ``Page.confidence``, how sure it is about them.  Callers use the
 confidence to decide whether to trust the split or ask a human.
 
 One module per format (``text``, ``html``, ``json``); this package detects the format
-and dispatches.
+and dispatches. The extension is looked up in the one map, :mod:`civility.fileformats`,
+asking what kind of *page* it names (a ``.json`` page is one document, not JSON lines);
+when the extension says nothing, the content decides (:func:`_sniff`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import re
 from pathlib import Path
 
+from civility.fileformats import PAGE_FORMATS, page_format
 from civility.read.errors import PageError
 from civility.read.html import parse_html
 from civility.read.json import parse_json
@@ -26,10 +29,8 @@ __all__ = ["PageError", "parse_html", "parse_json", "parse_text", "read_page"]
 
 # --------------------------------------------------------------------------- entry point
 
-_FORMATS = {"text": "text", "txt": "text", "plain": "text", "html": "html", "htm": "html",
-            "json": "json"}
-_EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".html": "html",
-               ".htm": "html", ".xhtml": "html", ".json": "json"}
+#: Names ``format=`` accepts beside PAGE_FORMATS and the extensions ("txt", "htm"...).
+_ALIASES = {"plain": "text"}
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html\b|<\?xml[^>]*>\s*<html\b)", re.I)
 _HTML_TAGS = re.compile(rb"<(?:head|body|div|article|p|section|main)\b[^>]*>", re.I)
 
@@ -50,7 +51,7 @@ def read_page(source: str | os.PathLike[str] | bytes, *, format: str | None = No
         label = str(path)
         raw = _read_file(path)
         if fmt is None:
-            fmt = _EXTENSIONS.get(path.suffix.lower())
+            fmt = page_format(path)
     elif isinstance(source, str):
         raw = source.encode("utf-8")
     else:
@@ -80,7 +81,8 @@ def read_page(source: str | os.PathLike[str] | bytes, *, format: str | None = No
 def _normalise_format(format: str | None) -> str | None:
     if format is None:
         return None
-    fmt = _FORMATS.get(format.lower().lstrip("."))
+    name = format.lower().lstrip(".")
+    fmt = name if name in PAGE_FORMATS else _ALIASES.get(name) or page_format(f"x.{name}")
     if fmt is None:
         raise PageError(f"unknown format {format!r}; use one of: text, html, json")
     return fmt

@@ -13,11 +13,11 @@ from typing import IO
 
 import click
 
+from civility.fileformats import PAGE_FORMATS, format_of, page_format
 from civility.records import Page, Verdict
 from civility.report.headline import headline
 from civility.report.html import _shorten, build_report
 from civility.report.stats import (
-    SCORED_SUFFIXES,
     TOP_N,
     ReportStats,
     collect,
@@ -29,7 +29,9 @@ from civility.report.stats import (
 
 
 def _is_scored(path: Path | None, first_line: str) -> bool:
-    if path is not None and path.suffix.lower() in SCORED_SUFFIXES:
+    """A file named as JSON lines is scored records; any other (a ``.json`` page too) is
+    scored when its first line is a scored row (see :mod:`civility.fileformats`)."""
+    if path is not None and format_of(path) == "jsonl":
         return True
     try:
         obj = json.loads(first_line)
@@ -57,7 +59,7 @@ def _first_line(stream: IO[str]) -> tuple[str, Iterator[str]]:
               help="How many of the worst comments to show.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False),
               help="Policy TOML for pages (scored files keep their decisions).")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]),
+@click.option("--format", "fmt", type=click.Choice(PAGE_FORMATS),
               help="Page format (default: from the extension or the content).")
 @click.option("--model", type=click.Path(file_okay=False), help="Model directory (pages only).")
 def report_cmd(
@@ -126,8 +128,8 @@ def _moderate(
     from civility.policy import PolicyError
     from civility.read import PageError, read_page
 
-    if fmt is None and path is not None and path.suffix:
-        fmt = {".htm": "html", ".html": "html", ".json": "json"}.get(path.suffix.lower())
+    if fmt is None and path is not None:
+        fmt = page_format(path)
     try:
         page = read_page(content.encode("utf-8"), format=fmt)
         moderator = Moderator(policy, model=model)

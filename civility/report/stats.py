@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from civility.batch import TIME_FIELDS, parse_time
+from civility.batch.contract import TIME_FIELDS, parse_time
 from civility.binning import bin_index
 from civility.records import Page, Verdict, rounded_scores
 
@@ -27,7 +27,6 @@ MAX_GROUPS = 10
 NOT_HARM = frozenset({"spam", "off_topic"})
 #: Attributes every kind of harm raises: they name a problem only when nothing specific does.
 UMBRELLA = frozenset({"toxicity", "severe_toxicity"})
-SCORED_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 #: Problem families for the headline: (attributes, plural phrase, seriousness weight).
 #: The weight keeps swearing from out-ranking threats when both are common: an editor

@@ -1,4 +1,5 @@
-"""Score a file on this machine: worker processes, input order kept, resumable after ``kill -9``.
+"""``LocalEngine``: score a file on this machine with worker processes, input order kept,
+resumable after ``kill -9``.
 
 The main process reads rows and writes results; ``workers`` processes each load
 the model once and score chunks of rows. At most ``2 × workers`` chunks are in
@@ -24,78 +25,32 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
-from functools import partial
+from dataclasses import asdict, replace
 from itertools import chain, islice
 from typing import Any
 
-from civility.batch import Record, Rejected, leave_out, score_batch
-from civility.formats import Columns, RejectsSink, open_reader, open_sink
+from civility.batch.contract import Record, Rejected, leave_out
+from civility.batch.engine import Job, JobError, ScoreFn, ScorerFactory, Summary, moderator_scorer
+from civility.batch.readers import open_reader
+from civility.batch.writers import RejectsSink, open_sink
 
 PROGRESS_SUFFIX = ".civility-progress"
 _PROGRESS_VERSION = 1
 
-ScoreFn = Callable[[list[Record]], list[dict]]
-#: (model, policy, onnxruntime threads, screen) -> a batch scorer; called once per worker process.
-ScorerFactory = Callable[[str | None, str | None, int | None, bool], ScoreFn]
+
+def progress_path(job: Job) -> str | None:
+    """Only file-to-file runs can be resumed, so only they keep a progress file."""
+    return None if "-" in (job.input, job.output) else job.output + PROGRESS_SUFFIX
 
 
-class JobError(RuntimeError):
-    """The job cannot run as asked (e.g. resume against a different input)."""
-
-
-def moderator_scorer(
-    model: str | None, policy: str | None, threads: int | None, screen: bool = True
-) -> ScoreFn:
-    """The real scorer: one :class:`~civility.moderator.Moderator`, loaded once."""
-    from civility.moderator import Moderator
-
-    moderator = Moderator(policy, model=model, threads=threads, screen=screen)
-    return partial(score_batch, moderator=moderator)
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    input: str
-    output: str
-    input_format: str = "jsonl"
-    output_format: str = "jsonl"
-    columns: Columns = field(default_factory=Columns)
-    rejects: str | None = None
-    model: str | None = None
-    policy: str | None = None
-    workers: int = 1
-    chunk_rows: int = 256
-    resume: bool = False
-    #: False sends every comment through the transformer (see civility.screen).
-    screen: bool = True
-    #: Output keys to leave out of every row ("text", "author"), for privacy.
-    omit: tuple[str, ...] = ()
-
-    @property
-    def progress_path(self) -> str | None:
-        """Only file-to-file runs can be resumed, so only they keep a progress file."""
-        return None if "-" in (self.input, self.output) else self.output + PROGRESS_SUFFIX
-
-    def fingerprint(self) -> dict[str, Any]:
-        """What must not change between a run and its resumption (workers and chunk size may)."""
-        stat = os.stat(self.input)
-        return {"input": os.path.abspath(self.input), "input_size": stat.st_size,
-                "input_mtime_ns": stat.st_mtime_ns, "input_format": self.input_format,
-                "output_format": self.output_format, "columns": asdict(self.columns),
-                "rejects": os.path.abspath(self.rejects) if self.rejects else None,
-                "model": self.model, "policy": self.policy, "screen": self.screen}
-
-
-@dataclass(slots=True)
-class Summary:
-    scored: int = 0
-    rejected: int = 0
-    resumed_rows: int = 0
-    scored_now: int = 0  # by this run, not an interrupted one before it
-    seconds: float = 0.0
-    already_complete: bool = False
-    workers_used: int = 1
+def fingerprint(job: Job) -> dict[str, Any]:
+    """What must not change between a run and its resumption (workers and chunk size may)."""
+    stat = os.stat(job.input)
+    return {"input": os.path.abspath(job.input), "input_size": stat.st_size,
+            "input_mtime_ns": stat.st_mtime_ns, "input_format": job.input_format,
+            "output_format": job.output_format, "columns": asdict(job.columns),
+            "rejects": os.path.abspath(job.rejects) if job.rejects else None,
+            "model": job.model, "policy": job.policy, "screen": job.screen}
 
 
 def available_cores() -> int:
@@ -122,22 +77,51 @@ def worker_threads(workers: int) -> int:
     return max(1, available_cores() // max(1, workers))
 
 
-def run_local(job: Job, *, progress: bool = False,
-              on_reject: Callable[[Rejected], None] | None = None,
-              scorer_factory: ScorerFactory = moderator_scorer, durable: bool = True) -> Summary:
-    """Score ``job.input`` into ``job.output``; see the module docstring for the guarantees."""
+class LocalEngine:
+    """Worker processes on this machine; any format, resumable (see the module docstring).
+
+    ``scorer_factory`` makes each worker's scorer (tests pass a stand-in for the model);
+    ``durable`` False skips fsync, for throwaway output.
+    """
+
+    name = "local"
+    worker_noun = "worker"
+    row_noun = "line"
+    rejects_suffix = ".rejects.jsonl"
+    resumable = True
+
+    def __init__(self, *, scorer_factory: ScorerFactory = moderator_scorer,
+                 durable: bool = True) -> None:
+        self._factory, self._durable = scorer_factory, durable
+
+    def run(self, job: Job, *, progress: bool = False,
+            on_reject: Callable[[Rejected], None] | None = None) -> Summary:
+        """Score ``job.input`` into ``job.output``; see the module docstring for the guarantees."""
+        for path in (job.input, job.output):
+            if path != "-" and os.path.isdir(path):
+                raise JobError(f"{path} is a directory; --engine local reads and writes files")
+        if job.input != "-" and not os.path.exists(job.input):
+            raise JobError(f"no such file: {job.input}")
+        if job.workers is None:
+            job = replace(job, workers=default_workers())
+        return _run(job, progress, on_reject, self._factory, self._durable)
+
+
+def _run(job: Job, progress: bool, on_reject: Callable[[Rejected], None] | None,
+         scorer_factory: ScorerFactory, durable: bool) -> Summary:
     started = time.monotonic()
+    workers = job.workers or 1
     checkpoint = _prepare(job)
     if checkpoint == "complete":
         return Summary(already_complete=True)
-    summary = Summary(scored=checkpoint["scored"], rejected=checkpoint["rejected"],
-                      resumed_rows=checkpoint["rows_done"])
+    resumed_rows, resumed_scored = checkpoint["rows_done"], checkpoint["scored"]
     reader = open_reader(job.input, job.input_format, job.columns, skip=checkpoint["rows_done"])
-    if job.progress_path:  # before the output exists, so a kill at any point can be resumed
-        _save(job.progress_path, checkpoint, durable)
+    saved = progress_path(job)
+    if saved:  # before the output exists, so a kill at any point can be resumed
+        _save(saved, checkpoint, durable)
     sink = open_sink(job.output, job.output_format, state=checkpoint["output"], durable=durable)
     rejects = RejectsSink(job.rejects, state=checkpoint["rejects"], durable=durable)
-    bar = _ProgressBar(progress, reader.unit, reader.total, reader.position, summary.resumed_rows)
+    bar = _ProgressBar(progress, reader.unit, reader.total, reader.position, resumed_rows)
 
     def commit(chunk: list[Record | Rejected], results: list[dict]) -> None:
         bad = [item for item in chunk if isinstance(item, Rejected)]
@@ -156,11 +140,10 @@ def run_local(job: Job, *, progress: bool = False,
     chunks = _chunks(reader, job.chunk_rows)
     head = list(islice(chunks, 2))
     # One chunk is not worth starting processes for; nor is a single worker.
-    pooled = job.workers > 1 and len(head) > 1
-    summary.workers_used = job.workers if pooled else 1
+    pooled = workers > 1 and len(head) > 1
     try:
         if pooled:
-            _run_pool(job, chain(head, chunks), commit, scorer_factory)
+            _run_pool(job, workers, chain(head, chunks), commit, scorer_factory)
         else:
             score = scorer_factory(job.model, job.policy, None, job.screen) if head else None
             for chunk in chain(head, chunks):
@@ -169,16 +152,16 @@ def run_local(job: Job, *, progress: bool = False,
         _commit(job, checkpoint, sink, rejects, durable)
         sink.finish()
         rejects.finish()
-        if job.progress_path and os.path.exists(job.progress_path):
-            os.unlink(job.progress_path)  # the run is complete: nothing left to resume
+        if saved and os.path.exists(saved):
+            os.unlink(saved)  # the run is complete: nothing left to resume
         sink.cleanup()
     finally:
         bar.close()
         reader.close()
-    summary.scored_now = checkpoint["scored"] - summary.scored
-    summary.scored, summary.rejected = checkpoint["scored"], checkpoint["rejected"]
-    summary.seconds = time.monotonic() - started
-    return summary
+    return Summary(scored=checkpoint["scored"], rejected=checkpoint["rejected"],
+                   resumed_rows=resumed_rows, scored_now=checkpoint["scored"] - resumed_scored,
+                   seconds=time.monotonic() - started, workers_used=workers if pooled else 1,
+                   rejects_path=job.rejects if checkpoint["rejected"] else None)
 
 
 def _prepare(job: Job) -> dict[str, Any] | str:
@@ -186,29 +169,30 @@ def _prepare(job: Job) -> dict[str, Any] | str:
     fresh: dict[str, Any] = {"version": _PROGRESS_VERSION, "rows_done": 0, "scored": 0,
                              "rejected": 0, "output": None, "rejects": None}
     if job.input != "-":
-        fresh["job"] = job.fingerprint()
+        fresh["job"] = fingerprint(job)
     if not job.resume:
         return fresh
     if job.input == "-" or job.output == "-":
         raise JobError("--resume needs an input file and an output file (not stdin/stdout)")
-    assert job.progress_path is not None
+    saved_at = progress_path(job)
+    assert saved_at is not None
     try:
-        with open(job.progress_path, encoding="utf-8") as f:
+        with open(saved_at, encoding="utf-8") as f:
             saved = json.load(f)
     except FileNotFoundError:
         # A finished run deletes its progress file; no output at all means nothing started.
         return "complete" if os.path.exists(job.output) else fresh
     except (OSError, json.JSONDecodeError) as err:
-        raise JobError(f"cannot read {job.progress_path}: {err}") from err
+        raise JobError(f"cannot read {saved_at}: {err}") from err
     if saved.get("version") != _PROGRESS_VERSION:
-        raise JobError(f"{job.progress_path} was written by another version of civility")
+        raise JobError(f"{saved_at} was written by another version of civility")
     changed = [k for k, v in fresh["job"].items() if saved["job"].get(k) != v]
     if changed:
         raise JobError(f"cannot resume: {', '.join(changed)} changed since the interrupted run "
-                       f"(see {job.progress_path}); rerun without --resume to start over")
+                       f"(see {saved_at}); rerun without --resume to start over")
     offset = (saved.get("output") or {}).get("bytes", 0)
     if offset and (not os.path.exists(job.output) or os.path.getsize(job.output) < offset):
-        raise JobError(f"cannot resume: {job.output} is shorter than {job.progress_path} says; "
+        raise JobError(f"cannot resume: {job.output} is shorter than {saved_at} says; "
                        f"rerun without --resume to start over")
     return saved
 
@@ -218,8 +202,9 @@ def _commit(job: Job, checkpoint: dict[str, Any], sink: Any, rejects: RejectsSin
     """Make written rows durable, then record them; never the other way round."""
     checkpoint["output"] = sink.commit()
     checkpoint["rejects"] = rejects.commit()
-    if job.progress_path:
-        _save(job.progress_path, checkpoint, durable)
+    saved_at = progress_path(job)
+    if saved_at:
+        _save(saved_at, checkpoint, durable)
 
 
 def _save(path: str, checkpoint: dict[str, Any], durable: bool) -> None:
@@ -267,20 +252,20 @@ def _score_in_worker(records: list[Record]) -> list[dict]:
     return _worker_score(records)
 
 
-def _run_pool(job: Job, chunks: Iterable[list[Record | Rejected]],
+def _run_pool(job: Job, workers: int, chunks: Iterable[list[Record | Rejected]],
               commit: Callable[[list[Record | Rejected], list[dict]], None],
               factory: ScorerFactory) -> None:
     # spawn, not fork: onnxruntime's thread pools do not survive a fork safely.
     context = multiprocessing.get_context("spawn")
     pending: deque[tuple[list[Record | Rejected], Future[list[dict]] | None]] = deque()
-    with ProcessPoolExecutor(job.workers, mp_context=context, initializer=_init_worker,
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(factory, job.model, job.policy,
-                                       worker_threads(job.workers), job.screen)) as pool:
+                                       worker_threads(workers), job.screen)) as pool:
         try:
             for chunk in chunks:
                 records = [item for item in chunk if isinstance(item, Record)]
                 pending.append((chunk, pool.submit(_score_in_worker, records) if records else None))
-                while len(pending) >= 2 * job.workers:
+                while len(pending) >= 2 * workers:
                     done, future = pending.popleft()
                     commit(done, future.result() if future else [])
             while pending:

@@ -9,9 +9,9 @@ with its line number and reason, and skipped; the rest of the file is scored. Ot
 build on this contract, so it changes only by adding keys.
 
 This module is the pure core shared by every engine: :func:`check_record`
-validates one row whatever file format it came from (see ``civility.formats``),
-and :func:`score_batch` is a plain batch-in/batch-out function, so the local
-process pool and the Ray adapter (``civility.engines``) stay thin.
+validates one row whatever file format it came from (see ``readers``), and
+:func:`moderate_records` is a plain records-in/rows-out function, so the local
+process pool and the Ray adapter (``local``, ``ray``) stay thin.
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ def stand_in_title(article: str, limit: int = TITLE_CHARS) -> str | None:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def score_batch(batch: Sequence[Record], moderator: Moderator) -> list[dict]:
-    """Output dicts for ``batch``, in its order: the one scoring step every engine runs."""
+def moderate_records(batch: Sequence[Record], moderator: Moderator) -> list[dict]:
+    """Output rows for ``batch``, in its order: the one moderation step every engine runs."""
     # Comments about the same article share its context; scoring them together keeps batches full.
     results: list[dict | None] = [None] * len(batch)
     keyed = sorted(range(len(batch)), key=lambda i: batch[i].article or "")
