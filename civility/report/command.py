@@ -16,7 +16,7 @@ import click
 from civility.fileformats import PAGE_FORMATS, format_of, page_format
 from civility.records import Page, Verdict
 from civility.report.headline import headline
-from civility.report.html import _shorten, build_report
+from civility.report.html import build_report
 from civility.report.stats import (
     TOP_N,
     ReportStats,
@@ -24,6 +24,7 @@ from civility.report.stats import (
     rows_from_page,
     rows_from_scored,
 )
+from civility.wording import shorten
 
 # --------------------------------------------------------------------------- command
 
@@ -103,7 +104,7 @@ def report_cmd(
             page, verdicts = _moderate("".join(lines), path, fmt, policy, model)
             stats = collect(rows_from_page(page, verdicts), top_n)
             doc_title = title or page.title or (
-                f"Comments on “{_shorten(page.article, 90)}”" if page.article else "Comments"
+                f"Comments on “{shorten(page.article, 90)}”" if page.article else "Comments"
             )
             excerpt = page.article[:300] if page.title else None
             confidence = page.confidence

@@ -37,8 +37,7 @@ from civility.report.stats import (
     harm_score,
     main_attribute,
 )
-from civility.wording import plural
-from civility.wording import shorten as _shorten  # report/command.py imports it from here
+from civility.wording import plural, shorten
 
 # --------------------------------------------------------------------------- highlighting
 
@@ -112,7 +111,7 @@ def build_report(
         f'<p class="lede">{escape(lede)}</p>',
     ]
     if excerpt:
-        parts.append(f'<p class="excerpt">{escape(_shorten(excerpt, 300))}</p>')
+        parts.append(f'<p class="excerpt">{escape(shorten(excerpt, 300))}</p>')
     parts.append(f'<p class="meta">{escape(" · ".join(meta))}</p>')
     if page_confidence is not None and page_confidence < 0.6:
         parts.append(
@@ -346,9 +345,9 @@ def _comment_card(rank: int, row: ReportRow, copies: int = 1) -> str:
     if copies > 1:
         meta[0] += f" and {plural(copies - 1, 'identical copy', 'identical copies')}"
     if row.author:
-        meta.append(f"by {_shorten(row.author, 40)}")
+        meta.append(f"by {shorten(row.author, 40)}")
     if row.article_label:
-        meta.append(_shorten(row.article_label, 60))
+        meta.append(shorten(row.article_label, 60))
     if row.created:
         meta.append(row.created.strftime("%d %b %Y %H:%M UTC"))
     if v.text:

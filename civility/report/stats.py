@@ -14,7 +14,14 @@ from typing import Any
 
 from civility.batch.contract import TIME_FIELDS, parse_time
 from civility.binning import bin_index
-from civility.records import Page, Verdict, rounded_scores
+from civility.records import (
+    ACTIONS,
+    NOT_HARM_ATTRIBUTES,
+    UMBRELLA_ATTRIBUTES,
+    Page,
+    Verdict,
+    rounded_scores,
+)
 
 LINE = 0.5
 HIST_BINS = 10
@@ -23,10 +30,6 @@ TOP_N = 10
 SHOWN_REASONS = 3
 MAX_ARTICLES = 15
 MAX_GROUPS = 10
-#: Attributes that are not harm (they rank the worst comments only when nothing else does).
-NOT_HARM = frozenset({"spam", "off_topic"})
-#: Attributes every kind of harm raises: they name a problem only when nothing specific does.
-UMBRELLA = frozenset({"toxicity", "severe_toxicity"})
 
 #: Problem families for the headline: (attributes, plural phrase, seriousness weight).
 #: The weight keeps swearing from out-ranking threats when both are common: an editor
@@ -114,7 +117,8 @@ def _time_of(obj: Mapping[str, Any]) -> datetime | None:
 
 def harm_score(verdict: Verdict) -> tuple[float, str]:
     """The highest harmful attribute (spam and off-topic only when nothing else scores)."""
-    harmful = [(s, a) for a, s in verdict.attributes.items() if a not in NOT_HARM and s == s]
+    harmful = [(s, a) for a, s in verdict.attributes.items()
+               if a not in NOT_HARM_ATTRIBUTES and s == s]
     best = max(harmful, default=None) or max(
         ((s, a) for a, s in verdict.attributes.items() if s == s), default=(0.0, "")
     )
@@ -129,7 +133,7 @@ def main_attribute(verdict: Verdict) -> tuple[str, float]:
     """
     specific = [
         (s, a) for a, s in verdict.attributes.items()
-        if a not in UMBRELLA and a not in NOT_HARM and s == s and s >= LINE
+        if a not in UMBRELLA_ATTRIBUTES and a not in NOT_HARM_ATTRIBUTES and s == s and s >= LINE
     ]
     if specific:
         score, attr = max(specific)
@@ -138,7 +142,7 @@ def main_attribute(verdict: Verdict) -> tuple[str, float]:
     return attr, score
 
 
-_DECISION_RANK = {"publish": 0, "review": 1, "reject": 2}
+_DECISION_RANK = {a: i for i, a in enumerate(ACTIONS)}
 
 
 @dataclass
