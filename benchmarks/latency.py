@@ -1,14 +1,20 @@
-"""Loopback latency of one-comment requests against a real ``civility`` server.
+"""Latency of one-comment requests against a real ``civility`` server, driven open loop.
 
-Starts uvicorn in a subprocess (a fresh SQLite database, one API key), then drives it from
-asyncio with ``--clients`` concurrent clients, each sending one-comment requests back to back
-(closed loop) or at ``--rate`` requests/second per client (paced). Every run is bounded by
-``--requests`` and ``--duration``. By default it measures the micro-batched server and the
-unbatched baseline (``batch_window_ms=0``: each request scored on its own in a thread pool)
-in the same run, and prints p50/p90/p99 and throughput for each.
+Starts the server in a subprocess (uvicorn on ``create_app``, a fresh SQLite database, one
+API key), then sends one comment per request at a fixed rate (``--rate``, default 100/s),
+Poisson (default) or evenly spaced (``--arrivals fixed``), for ``--duration`` seconds. Open
+loop: each request is sent at its scheduled time whether or not earlier ones have been
+answered, and its latency is counted from that scheduled time, so a slow server cannot hide
+its queue by slowing the sender (no coordinated omission). Prints p50/p90/p99/max, the rate
+achieved, errors, the load average during the run, and the CPU model and vector features.
 
-    python benchmarks/latency.py                          # 50 clients, both modes
-    python benchmarks/latency.py --endpoint perspective --rate 10 --json out.json
+Comments are the generated news comments of ``score_speed.py`` (every one different), or
+``--texts FILE.jsonl`` (one ``{"text": ...}`` per line, e.g. Civil Comments texts).
+
+    python benchmarks/latency.py                              # 100 req/s for 30 s
+    python benchmarks/latency.py --rate 50 --duration 60 --texts civil.jsonl
+    CIVILITY_SCREEN=0 python benchmarks/latency.py            # every comment through the model
+    python benchmarks/latency.py --endpoint perspective --json out.json
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ import os
 import platform
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,19 +34,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from score_speed import generate_comments
+
 from civility.numerics import choose, cpu_info
 
 ROOT = Path(__file__).resolve().parents[1]
-TEXTS = [
-    "Thanks for the clear reporting on the council vote.",
-    "This is the dumbest thing I have read all week, you clown.",
-    "The bridge closure will hurt small businesses on the east side.",
-    "Send them all back where they came from, they are vermin.",
-    "I disagree with the author but the numbers look right.",
-    "Who approved this budget? Absolute incompetence.",
-    "Great photos of the festival, my kids loved it.",
-    "People like you should be shot.",
-]
 
 
 def free_port() -> int:
@@ -53,7 +52,7 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- server side
 
 
-def serve(db: str, port: int, window_ms: float, key_file: str) -> None:
+def serve(db: str, port: int, window_ms: str, key_file: str) -> None:
     """Runs in the subprocess: create the key, then serve until killed."""
     import uvicorn
 
@@ -61,9 +60,10 @@ def serve(db: str, port: int, window_ms: float, key_file: str) -> None:
     from civility.server.settings import Settings
     from civility.store.accounts import create_api_key
 
-    settings = Settings.from_env(db_url=db, batch_window_ms=window_ms, rate_limit=1e9,
-                                 rate_burst=1e9)  # CIVILITY_SCREEN=0: --no-screen
-    app = create_app(settings)
+    overrides: dict[str, Any] = {"db_url": db, "rate_limit": 1e9, "rate_burst": 1e9}
+    if window_ms != "default":
+        overrides["batch_window_ms"] = float(window_ms)
+    app = create_app(Settings.from_env(**overrides))  # CIVILITY_SCREEN=0: no screen
     with app.state.store.session() as session:
         key, _ = create_api_key(session, "bench", scopes="score read")
     Path(key_file).write_text(key)
@@ -72,30 +72,25 @@ def serve(db: str, port: int, window_ms: float, key_file: str) -> None:
 
 
 class Server:
-    def __init__(self, window_ms: float, workdir: Path) -> None:
+    def __init__(self, window_ms: str, workdir: Path) -> None:
         self.port = free_port()
         self.key_file = workdir / f"key-{self.port}"
         db = f"sqlite:///{workdir / f'bench-{self.port}.db'}"
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve-internal", db, str(self.port), str(window_ms),
+            [sys.executable, __file__, "--serve-internal", db, str(self.port), window_ms,
              str(self.key_file)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        self.url = f"http://127.0.0.1:{self.port}"
 
-    async def ready(self, timeout: float = 60) -> str:
-        import httpx
-
+    async def ready(self, timeout: float = 90) -> str:
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("server exited during startup")
-                try:
-                    r = await client.get(f"{self.url}/healthz", timeout=1)
-                    if r.status_code == 200 and self.key_file.exists():
-                        return self.key_file.read_text()
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited during startup")
+            if self.key_file.exists() and self.key_file.read_text():
+                with contextlib.suppress(OSError):
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    return self.key_file.read_text()
+            await asyncio.sleep(0.1)
         raise TimeoutError("server did not start")
 
     def stop(self) -> None:
@@ -109,10 +104,25 @@ class Server:
 # --------------------------------------------------------------------------- client side
 
 
-def request_for(endpoint: str, i: int) -> tuple[str, dict[str, Any]]:
-    text = f"{random.choice(TEXTS)} #{i}"
+def load_texts(path: Path | None, n: int) -> list[str]:
+    if path is None:
+        return [row["text"] for row in generate_comments(n)]
+    texts = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    texts.append(str(json.loads(line)["text"]))
+                except (ValueError, KeyError, TypeError) as err:
+                    raise SystemExit(f"{path}:{number}: no 'text' ({err})") from None
+    if not texts:
+        raise SystemExit(f"{path}: no comments")
+    return texts
+
+
+def request_for(endpoint: str, i: int, text: str) -> tuple[str, dict[str, Any]]:
     if endpoint == "native":
-        return "/api/v1/comments", {"id": f"bench-{i}-{random.random()}", "text": text}
+        return "/api/v1/comments", {"id": f"bench-{i}", "text": text, "article_id": "bench"}
     if endpoint == "perspective":
         return "/v1alpha1/comments:analyze", {
             "comment": {"text": text}, "doNotStore": True,
@@ -121,8 +131,8 @@ def request_for(endpoint: str, i: int) -> tuple[str, dict[str, Any]]:
 
 
 class Connection:
-    """A minimal HTTP/1.1 keep-alive client: the load generator must not eat the CPU it is
-    measuring (a full client library costs about as much per request as the server does)."""
+    """A minimal HTTP/1.1 keep-alive client: the load generator shares the CPUs it measures,
+    and a full client library costs about as much per request as the server does."""
 
     def __init__(self, host: str, port: int, key: str) -> None:
         self.host, self.port, self.key = host, port, key
@@ -154,107 +164,146 @@ class Connection:
                 await self.writer.wait_closed()
 
 
-async def load(url: str, key: str, *, clients: int, requests: int, duration: float,
-               warmup: int, endpoint: str, rate: float | None) -> dict[str, Any]:
-    host, port = url.removeprefix("http://").split(":")
+class Pool:
+    """Idle keep-alive connections; a request finding none opens another (open loop: the
+    number of requests in flight is the server's business, not the sender's)."""
+
+    def __init__(self, host: str, port: int, key: str) -> None:
+        self.host, self.port, self.key = host, port, key
+        self.idle: list[Connection] = []
+        self.opened = 0
+
+    async def post(self, path: str, body: dict[str, Any]) -> int:
+        conn = self.idle.pop() if self.idle else None
+        if conn is None:
+            conn = Connection(self.host, self.port, self.key)
+            self.opened += 1
+        try:
+            status = await conn.post(path, body)
+        except BaseException:
+            await conn.close()
+            raise
+        self.idle.append(conn)
+        return status
+
+    async def close(self) -> None:
+        for conn in self.idle:
+            await conn.close()
+
+
+def schedule(rate: float, duration: float, arrivals: str, seed: int = 7) -> list[float]:
+    """Send times in seconds from the start: Poisson (exponential gaps) or evenly spaced."""
+    rng = random.Random(seed)
+    times, t = [], 0.0
+    while True:
+        t += rng.expovariate(rate) if arrivals == "poisson" else 1 / rate
+        if t >= duration:
+            return times
+        times.append(t)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
+
+
+async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace
+                ) -> dict[str, Any]:
+    pool = Pool("127.0.0.1", port, key)
+    for i in range(args.warmup):  # load the code paths, open a few connections
+        await pool.post(*request_for(args.endpoint, -i - 1, texts[-(i % len(texts)) - 1]))
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    counter = 0
-    warm = Connection(host, int(port), key)
-    for i in range(warmup):  # load the model's code paths
-        await warm.post(*request_for(endpoint, -i - 1))
-    await warm.close()
-    stop_at = time.monotonic() + duration
+    loop = asyncio.get_running_loop()
+    times = schedule(args.rate, args.duration, args.arrivals)
+    late: list[float] = []
 
-    async def worker() -> None:
-        nonlocal counter
-        conn = Connection(host, int(port), key)
-        if rate:  # spread the clients out instead of firing 50 requests at once
-            await asyncio.sleep(random.uniform(0, 1 / rate))
-        while counter < requests and time.monotonic() < stop_at:
-            counter += 1
-            path, body = request_for(endpoint, counter)
-            start = time.perf_counter()
-            try:
-                status = await conn.post(path, body)
-                reason = None if status == 200 else f"HTTP {status}"
-            except (OSError, asyncio.IncompleteReadError, ValueError) as err:
-                reason = type(err).__name__
-                await conn.close()
-                conn = Connection(host, int(port), key)
-            elapsed = time.perf_counter() - start
-            if reason is None:
-                latencies.append(elapsed)
-            else:
-                errors[reason] = errors.get(reason, 0) + 1
-            if rate:  # Poisson arrivals: exponential gaps with mean 1/rate
-                await asyncio.sleep(max(0.0, random.expovariate(rate) - elapsed))
-        await conn.close()
+    async def one(i: int, due: float) -> None:
+        late.append(loop.time() - due)
+        try:
+            status = await pool.post(*request_for(args.endpoint, i, texts[i % len(texts)]))
+            reason = None if status == 200 else f"HTTP {status}"
+        except (OSError, asyncio.IncompleteReadError, ValueError) as err:
+            reason = type(err).__name__
+        if reason is None:
+            latencies.append(loop.time() - due)  # from when it was due: no coordinated omission
+        else:
+            errors[reason] = errors.get(reason, 0) + 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    wall = time.perf_counter() - started
+    load_before = os.getloadavg()
+    start = loop.time() + 0.05
+    tasks = []
+    for i, t in enumerate(times):
+        due = start + t
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    sent_over = loop.time() - start
+    await asyncio.gather(*tasks)
+    wall = loop.time() - start
+    await pool.close()
     latencies.sort()
+    late.sort()
+    ms = [x * 1000 for x in latencies]
+    return {"requests": len(times), "ok": len(latencies), "errors": sum(errors.values()),
+            "error_kinds": errors, "target_rps": args.rate,
+            "achieved_rps": round(len(latencies) / wall, 1) if wall else 0.0,
+            "sent_rps": round(len(times) / sent_over, 1) if sent_over else 0.0,
+            "p50_ms": round(percentile(ms, 50), 1), "p90_ms": round(percentile(ms, 90), 1),
+            "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(ms[-1], 1) if ms else None,
+            "sender_late_p99_ms": round(percentile(late, 99) * 1000, 1),
+            "connections": pool.opened, "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()]}
 
-    def pct(p: float) -> float:
-        if not latencies:
-            return float("nan")
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
-    return {"requests": len(latencies), "errors": sum(errors.values()), "error_kinds": errors,
-            "wall_s": round(wall, 2),
-            "throughput_rps": round(len(latencies) / wall, 1) if wall else 0.0,
-            "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2),
-            "p99_ms": round(pct(99), 2),
-            "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None}
-
-
-async def run_mode(name: str, window_ms: float, args: argparse.Namespace, workdir: Path
-                   ) -> dict[str, Any]:
-    server = Server(window_ms, workdir)
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    texts = load_texts(args.texts, max(1000, int(args.rate * args.duration) + args.warmup))
+    server = Server(args.window_ms, workdir)
     try:
         key = await server.ready()
-        result = await load(server.url, key, clients=args.clients, requests=args.requests,
-                            duration=args.duration, warmup=args.warmup,
-                            endpoint=args.endpoint, rate=args.rate)
+        return await drive(server.port, key, texts, args)
     finally:
         server.stop()
-    return {"mode": name, "batch_window_ms": window_ms, **result}
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-internal":
-        serve(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
         return
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=3000, help="Per mode (upper bound).")
-    parser.add_argument("--duration", type=float, default=30.0, help="Seconds per mode (bound).")
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--rate", type=float, help="Requests/second per client (default: "
-                                                   "back to back).")
+    parser.add_argument("--rate", type=float, default=100.0, help="Requests per second.")
+    parser.add_argument("--duration", type=float, default=30.0, help="Seconds of sending.")
+    parser.add_argument("--arrivals", choices=["poisson", "fixed"], default="poisson")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--texts", type=Path, metavar="FILE.jsonl")
     parser.add_argument("--endpoint", choices=["native", "perspective", "openai"],
                         default="native")
-    parser.add_argument("--window-ms", type=float, default=2.0, help="Batched mode's window.")
-    parser.add_argument("--modes", default="batched,unbatched")
+    parser.add_argument("--window-ms", default="default",
+                        help="The batcher's window (default: the server's setting).")
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args()
-    results = []
-    with tempfile.TemporaryDirectory(prefix="civility-bench-") as tmp:
-        for mode in args.modes.split(","):
-            window = args.window_ms if mode == "batched" else 0.0
-            results.append(asyncio.run(run_mode(mode, window, args, Path(tmp))))
+    if args.rate <= 0 or args.duration <= 0:
+        parser.error("--rate and --duration must be positive")
+    with tempfile.TemporaryDirectory(prefix="civility-latency-") as tmp:
+        result = asyncio.run(run(args, Path(tmp)))
     cpu = cpu_info()
-    print(cpu.describe())
-    report = {"endpoint": args.endpoint, "clients": args.clients, "rate_per_client": args.rate,
+    report = {"endpoint": args.endpoint, "arrivals": args.arrivals, "duration_s": args.duration,
+              "texts": str(args.texts or "generated"), "window_ms": args.window_ms,
+              "screen": os.environ.get("CIVILITY_SCREEN", "1"),
               "cpu": cpu.model, "cpu_features": cpu.features, "numerics": choose(),
-              "cpus": os.cpu_count(), "python": platform.python_version(),
-              "model": os.environ.get("CIVILITY_MODEL", "civility-minilm"), "results": results}
-    print(f"{'mode':<10} {'n':>6} {'err':>4} {'rps':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
-    for r in results:
-        print(f"{r['mode']:<10} {r['requests']:>6} {r['errors']:>4} {r['throughput_rps']:>8} "
-              f"{r['p50_ms']:>8} {r['p90_ms']:>8} {r['p99_ms']:>8}")
+              "cpus": os.cpu_count(), "python": platform.python_version(), **result}
+    print(cpu.describe())
+    print(f"{args.endpoint}, {args.arrivals} arrivals at {args.rate:g}/s for {args.duration:g} s, "
+          f"{report['texts']} comments; load average before {result['load_before'][0]}, "
+          f"after {result['load_after'][0]}")
+    print(f"sent {result['requests']} ({result['sent_rps']}/s), answered {result['ok']} "
+          f"({result['achieved_rps']}/s), errors {result['errors']} {result['error_kinds'] or ''}")
+    print(f"latency ms: p50 {result['p50_ms']}  p90 {result['p90_ms']}  p99 {result['p99_ms']}  "
+          f"max {result['max_ms']}  (sender late p99 {result['sender_late_p99_ms']} ms, "
+          f"{result['connections']} connections)")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy import case, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from civility.records import Verdict, rounded_scores
 from civility.store.models import (
@@ -51,7 +51,9 @@ def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
             db.rollback()
             return _accept_one_by_one(db, site_id, comments, article_id)
     created = {r.external_id for _, r in new_rows}
-    final = _existing(db, site_id, ids)
+    # All new (the usual case): their ids are known from the insert, nothing to read again.
+    final = ({r.external_id: (r.id, "pending") for _, r in new_rows}
+             if len(created) == len(set(ids)) else _existing(db, site_id, ids))
     for c in comments:
         cid, status = final[c.external_id]
         out.append(Accepted(cid, c.external_id, c.external_id in created, status))
@@ -110,7 +112,9 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
     scoring; SQLite has one writer at a time).
 
     One statement per table for the whole batch: the server calls this once per micro-batch,
-    so its cost is shared by every request in it.
+    so its cost is shared by every request in it. The comments are read without their
+    article (the decision needs only its id), and each comment's row is updated once (its
+    scoring, its error and its status together, in ``_decide_many``'s flush).
     """
     verdicts: dict[int, Verdict] = {}
     for cid, v in pairs:
@@ -125,22 +129,25 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
     if not claimed:
         db.rollback()
         return []
-    comments = {c.id: c for c in db.scalars(
-        select(CommentRow).where(CommentRow.id.in_(claimed))
-        .execution_options(populate_existing=True))}
-    human_decided = set(db.scalars(select(Decision.comment_id).where(
-        Decision.comment_id.in_(list(comments)), Decision.source == "human")))
+    human = exists().where(Decision.comment_id == CommentRow.id, Decision.source == "human")
+    comments: dict[int, CommentRow] = {}
+    human_decided: set[int] = set()
+    for row, by_human in db.execute(
+            select(CommentRow, human).where(CommentRow.id.in_(claimed))
+            .options(lazyload(CommentRow.article))
+            .execution_options(populate_existing=True)):
+        comments[row.id] = row
+        if by_human:
+            human_decided.add(row.id)
     todo = [(cid, v) for cid, v in verdicts.items() if cid in comments]
     now = datetime.now(UTC)
-    scorings = [Scoring(comment_id=cid, model_version=v.model_version, policy=policy,
-                        decision=v.decision, reasons=list(v.reasons), created_at=now,
-                        language=v.language)
-                for cid, v in todo]
-    db.add_all(scorings)
-    db.flush()  # one INSERT ... RETURNING for the batch
+    scoring_ids = list(db.scalars(  # one INSERT ... RETURNING for the batch
+        insert(Scoring).returning(Scoring.id, sort_by_parameter_order=True),
+        [{"comment_id": cid, "model_version": v.model_version, "policy": policy,
+          "decision": v.decision, "reasons": list(v.reasons), "created_at": now,
+          "language": v.language} for cid, v in todo]))
     attrs, targets, spans = [], [], []
-    for scoring, (cid, v) in zip(scorings, todo, strict=True):
-        sid = scoring.id
+    for sid, (cid, v) in zip(scoring_ids, todo, strict=True):
         attrs += [{"scoring_id": sid, "attribute": a, "comment_id": cid, "value": float(p)}
                   for a, p in v.attributes.items()]
         targets += [{"scoring_id": sid, "comment_id": cid, "group_name": t.group,
@@ -151,9 +158,10 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
                   for x in v.spans]
         comments[cid].scoring_id = sid
         comments[cid].score_error = ""
-    for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
-        if rows:
-            db.execute(insert(model), rows)
+    with db.no_autoflush:  # the comments' changes go out with their status, below
+        for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
+            if rows:
+                db.execute(insert(model.__table__), rows)
     decided = [(comments[cid], v) for cid, v in todo if cid not in human_decided]
     _decide_many(db, [(c, v.decision, v.model_version or "model", "; ".join(v.reasons),
                        {"attributes": rounded_scores(v.attributes)})
