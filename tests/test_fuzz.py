@@ -38,16 +38,18 @@ def fuzz_app(make_app: Any) -> Iterator[tuple[Any, str]]:
     asgi.shutdown_lifespans()  # schemathesis started the app: stop its workers, close the db
 
 
-def fuzz(app: Any, key: str) -> tuple[int, set[str], list[str]]:
+def fuzz(app: Any, key: str, checks: tuple[str, ...] = ()) -> tuple[int, set[str], list[str]]:
     """Run schemathesis against ``app``: (requests sent, operations reached, problems), where a
-    problem is a 5xx answer or an exception the app raised, with a curl line to reproduce it."""
+    problem is a 5xx answer or an exception the app raised, with a curl line to reproduce it,
+    or a response that fails one of schemathesis' ``checks`` (by name)."""
     config = schemathesis.Config.from_dict({
         "seed": 20250101,
         "generation": {"mode": "all", "max-examples": EXAMPLES, "no-shrink": True,
                        "database": "none"},
         # Unexpected methods only meet the router's 405; stateful runs cost more than they find.
         "phases": {"coverage": {"unexpected-methods": []}, "stateful": {"enabled": False}},
-        "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
+        "checks": {"enabled": False, "not_a_server_error": {"enabled": True},
+                   **{name: {"enabled": True} for name in checks}},
         "headers": {"Authorization": f"Bearer {key}"},
         "request-timeout": 120,  # a slow answer on a busy CI machine is not a server error
     })
@@ -56,6 +58,9 @@ def fuzz(app: Any, key: str) -> tuple[int, set[str], list[str]]:
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             recorder = event.recorder
+            problems.extend(f"{recorder.label}: {c.name}: {c.failure_info.failure}"[:600]
+                            for results in recorder.checks.values() for c in results
+                            if c.name in checks and c.failure_info is not None)
             for case_id, interaction in recorder.interactions.items():
                 sent += 1
                 status = interaction.response.status_code if interaction.response else None

@@ -17,6 +17,7 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
+from civility.store.accounts import create_api_key  # noqa: E402
 from tests.test_admin import sign_in  # noqa: E402
 
 #: The schema is the same on every backend: build the app on SQLite only.
@@ -173,3 +174,28 @@ def test_admin_responses_match_their_documented_schemas(client, app) -> None:
     call("PUT", "/api/v1/admin/sites/{name}/rules", "/api/v1/admin/sites/default/rules",
          json={"rejection_rate": 0.5, "banned_words": ["buy followers"]})
     call("GET", "/api/v1/admin/sites/{name}/rules", "/api/v1/admin/sites/default/rules")
+
+
+#: What schemathesis checks of each answer, beyond "not a 5xx".
+CONFORMANCE = ("response_schema_conformance", "status_code_conformance",
+               "content_type_conformance")
+
+
+@sqlite_only
+def test_every_answer_to_fuzzed_requests_is_documented(make_app) -> None:
+    """Valid and invalid requests to every operation (``tests/test_fuzz.py``'s): each
+    answer's status, media type and body are the ones ``/openapi.json`` documents for it."""
+    pytest.importorskip("schemathesis")
+    from schemathesis.python import asgi
+
+    from tests.test_fuzz import fuzz
+
+    app = make_app(rate_limit=1e9, rate_burst=1e9)
+    with app.state.store.session() as db:
+        key, _ = create_api_key(db, "fuzz", scopes="score read moderate admin")
+    try:
+        sent, _, problems = fuzz(app, key, CONFORMANCE)
+    finally:
+        asgi.shutdown_lifespans()
+    assert sent > 0
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:20])
