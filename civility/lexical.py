@@ -342,14 +342,17 @@ _SINGLE_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:;,]))'([^'\n]{2,200}?)'(?=[\s.,;:!
 # A denial whose scope reaches the evidence: "i don't hate", "nobody should ...", "not all X ...",
 # "i would never say X deserve ..." (after a verb of saying, up to three words of its subject).
 _NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|n't|\bnever|\bno one|\bnoone|\bnobody|\bnone of (?:us|you|them))\s+"
+    r"(?:(?:\bnot|n't|\bnever|\bno one|\bnoone|\bnobody|\bnone of (?:us|you|them))\s+"
     r"(?:(?:really|ever|even|actually|personally|truly|necessarily|at all|all|i|we|you|one|"
     r"should|would|will|could|can|do|does|did|be|been|to|want to|wants to|going to|gonna|"
-    r"deserves?|ought to|think|believe|say|said|saying|mean|meant|that|the|a|an|any|ok|okay|"
-    r"acceptable|right|true|fine|fair)\s+){0,4}"
-    r"(?:(?:(?<=say )|(?<=said )|(?<=think )|(?<=claim )|(?<=agree )|(?<=saying )|"
-    r"(?<=believe )|(?<=suggest ))(?:that\s+)?"
-    r"(?:[a-z']+\s+){0,3})?$"
+    r"deserves?|ought to|think|thinks|thought|believe|believed|say|said|saying|claim|claimed|"
+    r"mean|meant|that|the|a|an|any|ok|okay|acceptable|right|true|fine|fair)\s+){0,4}"
+    r"(?:(?:(?<=say )|(?<=said )|(?<=think )|(?<=thought )|(?<=claim )|(?<=claimed )|"
+    r"(?<=agree )|(?<=saying )|(?<=believe )|(?<=believed )|(?<=suggest ))(?:that\s+)?"
+    r"(?:[a-z']+\s+){0,3})?"
+    # "it's nonsense that ...", "the lie that ...": the claim that follows is denied.
+    r"|\b(?:nonsense|rubbish|a lie|the lie|a myth|the myth|false|untrue|absurd|ridiculous|"
+    r"bollocks|garbage)\s+(?:that|to say|to claim|to think)\s+(?:[a-z']+\s+){0,2})$"
 )
 _CLAUSE_TURN = re.compile(r"\b(?:but|however|yet|although|though|whereas|while)\b")
 # Between a frame and the words it reports: a few words of their subject ("saying that all

@@ -440,3 +440,46 @@ def test_denying_the_hostile_predicate_itself_is_a_firm_cue() -> None:
     assert (cue.kind, cue.firm) == ("negation", True)
     (cue,) = mitigations(normalize("Nobody should have to read this."))
     assert (cue.kind, cue.firm) == ("negation", False)
+
+
+def _cues(text: str) -> set[tuple[str, bool]]:
+    return {(m.kind, m.firm) for m in mitigations(normalize(text))}
+
+
+def test_a_claim_called_nonsense_or_a_myth_is_denied_not_made():
+    for text in ("It's nonsense that women cannot lead.",
+                 "That is a lie to say Jews are greedy."):
+        assert ("negation", True) in _cues(text), text
+    (attack,) = [e for e in _ev("Total rubbish that refugees are criminals.")
+                 if e.attribute == "identity_attack"]
+    assert attack.mitigated == "negation" and attack.prob < 0.5
+
+
+def test_a_denied_thought_is_not_the_writers_claim():
+    (attack,) = [e for e in _ev("I never thought Turks are inferior.")
+                 if e.attribute == "identity_attack"]
+    assert attack.mitigated == "negation"
+
+
+def test_whoever_says_it_is_condemned_counts_as_counter_speech():
+    assert ("counter-speech", True) in _cues(
+        "Whoever wrote that Chechens are animals should be banned.")
+    assert ("counter-speech", True) in _cues(
+        "'Deport them all' is not an argument, it is xenophobia.")
+    assert not _cues("Whoever wrote this article is right: Chechens are animals.")
+
+
+def test_superlative_praise_of_a_group_is_support():
+    assert ("support", False) in _cues("Refugees are among the hardest working people here.")
+    assert not _cues("Refugees are the laziest people here.")
+
+
+def test_threats_that_name_no_violence_are_still_threats():
+    for text in ("Critics like you have a way of going missing.",
+                 "Can't wait to see your funeral, Mr Black.",
+                 "Throw yourself under the train."):
+        assert "threat" in _attrs(text), text
+    for text in ("People like you are why I still read the comments.",
+                 "The funeral was moving; I can't wait to see the documentary.",
+                 "Don't throw yourself under the bus for your boss."):
+        assert "threat" not in _attrs(text), text

@@ -212,3 +212,46 @@ def test_comments_on_the_article_are_not_off_topic(moderator, text):
     (verdict,) = moderator.moderate([text], article=FERRY_ARTICLE)
     assert verdict.attributes["off_topic"] < 0.5
     assert verdict.decision == "publish"
+
+
+@pytest.mark.parametrize("text", [
+    "Reporters like her tend to vanish, you know.",
+    "Folks have ended up in the canal for less than that column, Mr Adams.",
+    "We've found your address, Ms Brandt.",
+    "Really looking forward to reading his obituary.",
+    "I'll be dancing on that editor's grave.",
+    "The day that senator croaks will be a national holiday.",
+    "Jump in front of the next bus, loser.",
+    "Go play in the traffic, nobody will notice.",
+])
+def test_veiled_threats_death_wishes_and_suicide_baiting_without_a_violent_verb_are_held(
+    moderator, text
+):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["threat"] >= 0.5, verdict.attributes
+    assert verdict.decision != "publish"
+
+
+@pytest.mark.parametrize("text", [
+    "Be careful on the icy roads tonight, accidents happen.",
+    "Journalists often disappear in authoritarian states, the report says.",
+    "I'd love to attend the funeral to pay my respects.",
+])
+def test_advice_reports_and_mourning_that_share_those_words_are_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+
+
+@pytest.mark.parametrize("text", [
+    "Saying Kurds are rats is how pogroms begin.",
+    "I never said Poles are lazy, read my comment again.",
+    "It is a myth that immigrants are criminals.",
+    "Migrants are not parasites, they pay taxes like everyone else.",
+    "Lesbians are some of the kindest neighbours on our street.",
+    "Anyone who thinks Roma are thieves should be ashamed of themselves.",
+    "'Go back to your country' is racist, and the council should say so.",
+])
+def test_condemning_denying_or_praising_in_hostile_words_is_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+    assert verdict.targets == ()
