@@ -296,7 +296,7 @@ def test_session_writes_need_the_csrf_token(client, app, auth) -> None:
 def test_browsers_without_a_session_are_sent_to_the_login_page(app) -> None:
     from fastapi import Depends
 
-    from civility.server.auth import current_moderator
+    from civility.server.security import current_moderator
 
     @app.get("/_private")
     def private(user=Depends(current_moderator)) -> dict[str, str]:  # noqa: B008

@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from civility.server.auth import LoginThrottle, client_address
+from civility.server.security import LoginThrottle, client_address
 from civility.store import accounts as acc
 
 PASSWORD = "correct horse battery"

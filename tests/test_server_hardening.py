@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from civility.server.auth import KeyCache, redact_keys
+from civility.server.security import KeyCache, redact_keys
 from civility.store import Store
 from civility.store import accounts as acc
 from civility.store import queries as q

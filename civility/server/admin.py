@@ -1,12 +1,13 @@
 """Managing moderators, API keys, sites and webhooks: administrators only, in the API
 (``/api/v1/admin/...``) and in the UI (``/admin``).
 
-Both routers carry :func:`~civility.server.auth.require_admin` as a router-wide dependency, so
-a route added here cannot forget it: a moderator without the admin role gets 403, a browser
-without a session is sent to the login page, and API keys never manage accounts, whatever
-their scopes (a key belongs to one site; these pages span all of them). Writes need the
-CSRF token and land in the audit log under the administrator's name. Password hashing goes
-through the server's :class:`~civility.server.auth.PasswordGate`, like logins.
+Both routers carry :func:`~civility.server.security.require_admin` as a router-wide
+dependency, so a route added here cannot forget it: a moderator without the admin role gets
+403, a browser without a session is sent to the login page, and API keys never manage
+accounts, whatever their scopes (a key belongs to one site; these pages span all of them).
+Writes need the CSRF token and land in the audit log under the administrator's name.
+Password hashing goes through the server's
+:class:`~civility.server.security.PasswordGate`, like logins.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from civility.server.api.models import Out, Time, answers
-from civility.server.auth import AdminOnly, Busy, require_admin
 from civility.server.errors import ERRORS, ApiError, error_response
+from civility.server.security import AdminOnly, Busy, require_admin
 from civility.store import accounts as acc
 from civility.store import queries as q
 from civility.store.accounts import AccountError, KeyInfo, ModeratorAccount

@@ -19,7 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import civility
-from civility.server import admin, api, auth, coral, discovery, errors, openai_compat, perspective
+from civility.server import (
+    admin,
+    api,
+    coral,
+    discovery,
+    errors,
+    openai_compat,
+    perspective,
+    security,
+)
 from civility.server import authors as commenters
 from civility.server.api import system
 from civility.server.batcher import PendingSweep, ScoringService, SitePolicies
@@ -126,14 +135,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scorer = scorer
     app.state.webhooks = webhooks
     app.state.secret_key = _secret_key(store, settings.secret_key)
-    app.state.rate_limiter = auth.RateLimiter(settings.rate_limit, settings.rate_burst)
-    app.state.key_cache = auth.KeyCache(settings.key_cache_s)
-    app.state.login_throttle = auth.LoginThrottle(
+    app.state.rate_limiter = security.RateLimiter(settings.rate_limit, settings.rate_burst)
+    app.state.key_cache = security.KeyCache(settings.key_cache_s)
+    app.state.login_throttle = security.LoginThrottle(
         per_user=settings.login_failures_per_user,
         per_address=settings.login_failures_per_address)
-    app.state.password_gate = auth.PasswordGate(settings.login_hash_slots,
+    app.state.password_gate = security.PasswordGate(settings.login_hash_slots,
                                                 settings.login_hash_wait_s)
-    auth.redact_access_log()
+    security.redact_access_log()
 
     errors.install(app)
     app.include_router(api.router)
@@ -141,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(discovery.router)
     app.include_router(coral.router)
     app.include_router(openai_compat.router)
-    app.include_router(auth.router)
+    app.include_router(security.router)
     app.include_router(system.router)
     admin.mount(app)  # user, key, site and webhook management: administrators only
     commenters.mount(app)  # authors' history and actions, site rules: API and UI
@@ -156,10 +165,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return RedirectResponse("/docs", status_code=307)
 
     # Outermost first: size, NUL and depth checks before anything reads; metrics around all.
-    app.add_middleware(auth.CsrfCookieMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(security.CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(errors.RequestGuardMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(auth.TrustedProxyMiddleware, trusted=settings.trusted_proxies)
+    app.add_middleware(security.TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     return app
 
 

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from civility.authors import AUTHOR_ACTIONS, MAX_DAYS, MAX_WORDS, SiteRules, clean_words
 from civility.records import invalid_unicode
 from civility.server.api.models import Out, Time, answers
-from civility.server.auth import Principal, require_admin, verify_csrf
 from civility.server.deps import DB, Moderating, Reader
 from civility.server.errors import ERRORS, ApiError
 from civility.server.inputs import MAX_OFFSET
+from civility.server.security import Principal, require_admin, verify_csrf
 from civility.server.ui import (
     REJECT_REASONS,
     Db,

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from civility.server.auth import Principal, require_scope
 from civility.server.batcher import ScoringService
 from civility.server.errors import ApiError
+from civility.server.security import Principal, require_scope
 from civility.store import Store
 
 

@@ -53,10 +53,10 @@ from starlette.concurrency import run_in_threadpool
 from civility.language import identify
 from civility.records import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
 from civility.server.api.models import FeedbackPage, answers
-from civility.server.auth import Principal
 from civility.server.deps import DB, Reader, Scorer, Submitter
 from civility.server.errors import ERRORS, ApiError
 from civility.server.inputs import MAX_OFFSET
+from civility.server.security import Principal
 from civility.store import queries as q
 
 router = APIRouter(responses=ERRORS)

@@ -27,16 +27,17 @@ from civility import policy
 from civility.highlight import joined, runs
 from civility.labels import attribute_title, category_label
 from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, GroupCategory, Span
-from civility.server.auth import (
+from civility.server.deps import get_db
+from civility.server.inputs import MAX_ID, in_id_range
+from civility.server.security import (
     ModeratorAccount,
     csrf_token,
     current_moderator,
     optional_moderator,
+    safe_next,
     verify_csrf,
+    wants_json,
 )
-from civility.server.deps import get_db
-from civility.server.inputs import MAX_ID, in_id_range
-from civility.server.redirects import safe_next, wants_json
 from civility.store import queries as q
 from civility.store.authors import author_history, author_summaries
 

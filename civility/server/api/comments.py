@@ -25,10 +25,10 @@ from civility.server.api.models import (
     SubmitResults,
     answers,
 )
-from civility.server.auth import Principal
 from civility.server.deps import DB, Moderating, Reader, Scorer, Submitter
 from civility.server.errors import ApiError
 from civility.server.inputs import MAX_OFFSET, PathId, utc_datetime
+from civility.server.security import Principal
 from civility.store import queries as q
 
 #: Its own prefix: a route's path is its metrics label (civility.server.metrics).
