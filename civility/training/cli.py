@@ -121,6 +121,20 @@ def _inside(path: Path, folder: Path) -> bool:
     "training one.",
 )
 @click.option(
+    "--teacher-onnx",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Retrain a student from this exported model folder (model.onnx, meta.json): it "
+    "starts as that model and keeps close to its outputs while it learns our newsroom "
+    "templates and misspelt copies from their labels. No teacher run needed.",
+)
+@click.option(
+    "--refresh-size",
+    default="2400,3000,1500",
+    show_default=True,
+    help="With --teacher-onnx: examples of the old mix, of the new templates and "
+    "functional cases, and misspelt copies (about 25 minutes on 2 busy cores).",
+)
+@click.option(
     "--screen-only",
     is_flag=True,
     help="Keep the model at --out and only distil its screen again (about 10 minutes).",
@@ -137,6 +151,8 @@ def train_cmd(
     student_layers: str,
     student_epochs: float,
     teacher_run: Path | None,
+    teacher_onnx: Path | None,
+    refresh_size: str,
     screen_only: bool,
 ) -> None:
     """Fine-tune MiniLM on the public datasets (the teacher), distil it into a
@@ -151,6 +167,9 @@ def train_cmd(
     \b
     Only the later stages, from a finished teacher run:
       civility train --teacher runs/train-20250101-120000/teacher --version 3
+    \b
+    Or a new student from the shipped model itself (about 40 minutes):
+      civility train --teacher-onnx civility/models/civility-minilm --version 4
       civility train --screen-only --out runs/train-20250101-120000/model
     \b
     Then use the model with --model DIR (or CIVILITY_MODEL=DIR), or ship it:
@@ -162,7 +181,17 @@ def train_cmd(
                         replace_packaged=replace_packaged)
     from civility.training.screen import train_screen
 
-    if not screen_only:
+    if teacher_onnx is not None and not screen_only:
+        from civility.training.export import export
+        from civility.training.onnx_teacher import refresh
+
+        anchor, new, noisy = _sizes(refresh_size, limit)
+        shipped = plan.run_dir / "student"
+        refresh(_data_dir(data), teacher_onnx, shipped, epochs=student_epochs, seed=seed,
+                anchor=anchor, new=new, noisy=noisy)
+        path = export(shipped, plan.out, plan.version)
+        click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    elif not screen_only:
         from civility.training.distill import distill
         from civility.training.export import export
         from civility.training.train import train
@@ -182,6 +211,18 @@ def train_cmd(
     train_screen(_data_dir(data), plan.out, seed=seed, cache=plan.run_dir / "screen-teacher",
                  limit=limit)
     click.echo(f"model {plan.version} ready in {plan.out}; use it with --model {plan.out}")
+
+
+def _sizes(text: str, limit: int | None) -> tuple[int, int, int]:
+    try:
+        anchor, new, noisy = (int(x) for x in text.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected three comma-separated counts, got {text!r}", param_hint="--refresh-size"
+        ) from None
+    if limit:
+        return min(anchor, limit), min(new, limit), min(noisy, limit)
+    return anchor, new, noisy
 
 
 def _layers(text: str) -> list[int]:

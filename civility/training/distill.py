@@ -31,6 +31,7 @@ from civility.training.train import (
     POS_WEIGHT,
     CivilityNet,
     Trainer,
+    bf16_autocast,
     bucketed,
     calibrate,
     collate,
@@ -150,10 +151,10 @@ def distill(
             inputs = (batch["input_ids"], batch["attention_mask"])
             teacher_states.clear()
             student_states.clear()
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            with torch.no_grad(), bf16_autocast():
                 t_logits, t_tokens, _ = teacher(*inputs)
                 t_hidden = [teacher_states[i] for i in targets]
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with bf16_autocast():
                 logits, token_logits, _ = student(*inputs)
             loss = distillation_loss(
                 (logits, token_logits, list(student_states)),

@@ -8,6 +8,7 @@ same forward pass, so explanations cost nothing extra at inference time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -42,6 +43,23 @@ POS_WEIGHT = {
     "sexually_explicit": 3.0,
     "dehumanization": 3.0,
 }
+
+
+def bf16_autocast() -> contextlib.AbstractContextManager:
+    """bf16 autocast where the CPU computes in bf16 natively, else nothing (fp32).
+
+    Without AVX-512 BF16 or AMX the bf16 kernels are emulated: slower than fp32,
+    and the rounding buys nothing.
+    """
+    flags = set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def encoder_dir() -> Path:
@@ -225,7 +243,7 @@ def masked_loss(logits, token_logits, batch, pos_weight):
 def predict(model: CivilityNet, data: list[Encoded], batch_size: int = 64) -> np.ndarray:
     model.eval()
     out = []
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.inference_mode(), bf16_autocast():
         for b in batches(data, batch_size, random.Random(0), shuffle=False):
             logits, _, _ = model(b["input_ids"], b["attention_mask"])
             out.append(logits.float().numpy())
@@ -343,7 +361,7 @@ def train(
     model.train()
     while not trainer.done:
         for batch in batches(train_data, batch_size, rng):
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with bf16_autocast():
                 logits, token_logits, _ = model(batch["input_ids"], batch["attention_mask"])
             trainer.update(masked_loss(logits, token_logits, batch, pos_weight),
                            len(batch["input_ids"]))
