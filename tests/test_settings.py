@@ -62,7 +62,7 @@ def test_every_field_is_read_from_its_variable(monkeypatch) -> None:
 @pytest.mark.parametrize(("variable", "value"), [
     ("CIVILITY_RATE_LIMIT", "fast"), ("CIVILITY_MAX_BODY_BYTES", "1MB"),
     ("CIVILITY_COOKIE_SECURE", "sometimes"), ("CIVILITY_RATE_BURST", "-1"),
-    ("CIVILITY_PENDING_MAX_ATTEMPTS", "0")])
+    ("CIVILITY_PENDING_MAX_ATTEMPTS", "0"), ("CIVILITY_TRUSTED_PROXIES", "10.0.0.1, proxy")])
 def test_a_bad_value_is_refused_with_the_variable_named(monkeypatch, variable, value) -> None:
     from civility.server.settings import SettingsError
 

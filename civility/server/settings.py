@@ -13,6 +13,7 @@ The variables are documented in ``docs/SETTINGS.md``, whose table is :func:`mark
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -120,6 +121,14 @@ class Settings(BaseSettings):
     def _auto_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() in ("", "auto"):
             return None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for item in (t.strip() for t in value.split(",")):
+            if item and item != "*":
+                ipaddress.ip_network(item, strict=False)  # ValueError names the bad item
         return value
 
     @field_validator("moderator", mode="before")
