@@ -112,3 +112,15 @@ def test_evaluate_rejects_an_unknown_part_by_name(tmp_path):
     )
     assert result.exit_code != 0
     assert "nope" in result.output
+
+
+def test_a_threshold_fitted_on_validation_is_the_best_cut_and_prefers_even_odds_on_ties():
+    import numpy as np
+
+    from civility.training.evaluate import fit_threshold
+
+    y = np.array([False, False, False, True, True, True])
+    p = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    assert fit_threshold(y, p) == 0.5  # every cut in (0.3, 0.7] separates them: nearest 0.5
+    shifted = np.array([0.1, 0.2, 0.62, 0.66, 0.8, 0.9])
+    assert fit_threshold(y, shifted) == 0.63

@@ -483,3 +483,14 @@ def test_threats_that_name_no_violence_are_still_threats():
                  "The funeral was moving; I can't wait to see the documentary.",
                  "Don't throw yourself under the bus for your boss."):
         assert "threat" not in _attrs(text), text
+
+
+def test_abuse_reported_is_a_report_unless_the_writer_cheers_it():
+    assert ("report", False) in _cues("Our rabbi was spat at on the tram yesterday.")
+    assert not _cues("Roma were told to get out of town, and good riddance.")
+
+
+def test_condemned_violence_is_opposition_not_a_call_for_it():
+    assert ("support", True) in _cues("Shelling hospitals is a war crime.")
+    assert ("support", True) in _cues("Those who threaten to burn the church are thugs.")
+    assert not _cues("Shelling their hospitals is what they deserve.")

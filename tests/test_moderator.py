@@ -255,3 +255,15 @@ def test_condemning_denying_or_praising_in_hostile_words_is_published(moderator,
     (verdict,) = moderator.moderate([text])
     assert verdict.decision == "publish", verdict.attributes
     assert verdict.targets == ()
+
+
+@pytest.mark.parametrize("text", [
+    "Torching refugee hostels is terrorism and nothing else.",
+    "Every call to flatten Stepanakert is monstrous; families live there.",
+    "The people who want to firebomb the synagogue are the real criminals.",
+    "My neighbour was called a filthy migrant at the bakery this morning.",
+    "Two lesbian students were told they would be hurt if they came back.",
+])
+def test_opposing_violence_and_reporting_abuse_suffered_are_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
