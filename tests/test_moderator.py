@@ -267,3 +267,32 @@ def test_condemning_denying_or_praising_in_hostile_words_is_published(moderator,
 def test_opposing_violence_and_reporting_abuse_suffered_are_published(moderator, text):
     (verdict,) = moderator.moderate([text])
     assert verdict.decision == "publish", verdict.attributes
+
+
+@pytest.mark.parametrize("text", [
+    "Whoever torched that Kurdish cafe did the town a favour.",
+    "Three cheers for the bloke who ran over those protesters.",
+    "If someone stabbed that columnist I would not shed a tear.",
+    "Good on the lads who smashed up the Roma camp.",
+    "Nobody would cry if you disappeared for good, Ms Hart.",
+    "Maybe take a long walk off a short pier, Steve.",
+    "Your wife walks the dog alone at night, doesn't she?",
+    "Keep writing and see what happens, Ms Kaur.",
+])
+def test_praise_of_violence_and_threats_by_implication_are_held(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.attributes["threat"] >= 0.5, verdict.attributes
+    assert verdict.decision != "publish"
+
+
+@pytest.mark.parametrize("text", [
+    "Hats off to the firefighters who saved the mosque.",
+    "The soldier who shot the hostage-taker was cleared by the inquiry.",
+    "I would not shed a tear if this bill died in committee.",
+    "Mark my words, this policy will fail within a year.",
+    "Keep writing, Ms Kaur, your reporting matters.",
+    "The lads who burned the midnight oil on this deserve a medal.",
+])
+def test_praise_inquiries_and_idioms_near_those_words_are_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
