@@ -41,11 +41,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from civility.policy import reason_drivers
 from civility.records import Comment, Verdict, invalid_unicode_in
+from civility.server.api.models import Out
 from civility.server.deps import Scorer
 from civility.server.errors import ERRORS, ApiError, ErrorResponse
 from civility.store import queries as q
@@ -209,16 +209,14 @@ def response_for(verdict: Verdict) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- route
 
 
-class CoralAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CoralAction(Out):
     actionType: Literal["FLAG"]  # Coral's names
     reason: Literal["COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"]
 
 
-class CoralResponse(BaseModel):
+class CoralResponse(Out):
     """Coral's ``ExternalModerationResponse`` (:func:`response_for`)."""
 
-    model_config = ConfigDict(extra="forbid")
     status: Literal["REJECTED", "SYSTEM_WITHHELD", "PREMOD"]
     actions: list[CoralAction]
     tags: list[str]

@@ -22,9 +22,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 import civility
+from civility.server.api.models import Out
 from civility.server.errors import ERRORS, ApiError
 
 router = APIRouter(responses=ERRORS)
@@ -153,11 +153,10 @@ def document(root_url: str) -> dict[str, Any]:
     }
 
 
-class DiscoveryDocument(BaseModel):
+class DiscoveryDocument(Out):
     """Google's ``discovery#restDescription`` (:func:`document`); the resources and schemas
     follow Google's discovery format, which JSON Schema does not restate here."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: str
     discoveryVersion: str  # Google's names
     id: str

@@ -20,11 +20,11 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from civility.records import Comment, Verdict, invalid_unicode_in
-from civility.server.api.models import VerdictOut, answers
+from civility.server.api.models import Out, VerdictOut, answers
 from civility.server.deps import Scorer, Submitter
 from civility.server.errors import OPENAI_ERRORS, ApiError
 from civility.store import queries as q
@@ -120,11 +120,7 @@ REQUEST_SCHEMA: dict[str, Any] = {
 }
 
 
-class _OpenAI(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ModerationResult(_OpenAI):
+class ModerationResult(Out):
     flagged: bool
     categories: dict[str, bool] = Field(description="Each of OpenAI's categories: score >= 0.5")
     category_scores: dict[str, float]
@@ -132,7 +128,7 @@ class ModerationResult(_OpenAI):
     civility: VerdictOut = Field(description="Civility's own verdict (an extra field)")
 
 
-class ModerationResponse(_OpenAI):
+class ModerationResponse(Out):
     """OpenAI's ``ModerationCreateResponse``."""
 
     id: str

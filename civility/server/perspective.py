@@ -46,13 +46,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from civility.language import identify
 from civility.records import UNDETERMINED_LANGUAGE, Comment, Verdict, invalid_unicode_in
-from civility.server.api.models import FeedbackPage, answers
+from civility.server.api.models import FeedbackPage, Out, answers
 from civility.server.deps import DB, Reader, Scorer, Submitter
 from civility.server.errors import ERRORS, ApiError
 from civility.server.inputs import MAX_OFFSET
@@ -482,27 +482,23 @@ async def _body(request: Request) -> Any:
 # --------------------------------------------------------------------------- routes
 
 
-class _Google(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Score(_Google):
+class Score(Out):
     value: float = Field(ge=0, le=1)
     type: str = Field("PROBABILITY", description="Always PROBABILITY")
 
 
-class SpanScore(_Google):
+class SpanScore(Out):
     begin: int = Field(description="UTF-16 code units from the start of the text")
     end: int = Field(description="Exclusive")
     score: Score
 
 
-class AttributeScores(_Google):
+class AttributeScores(Out):
     spanScores: list[SpanScore]  # Perspective's names
     summaryScore: Score
 
 
-class AnalyzeCommentResponse(_Google):
+class AnalyzeCommentResponse(Out):
     """Perspective's response: requested attributes at or above their thresholds."""
 
     attributeScores: dict[str, AttributeScores]
@@ -511,7 +507,7 @@ class AnalyzeCommentResponse(_Google):
     clientToken: str | None = Field(None, description="Echoed when the request had one")
 
 
-class SuggestCommentScoreResponse(_Google):
+class SuggestCommentScoreResponse(Out):
     clientToken: str | None = Field(None, description="Echoed when the request had one")
     detectedLanguages: list[str]
     requestedLanguages: list[str]
