@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 from civility import policy
 from civility.highlight import joined, runs
 from civility.labels import attribute_title, category_label
-from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, GroupCategory, Span
+from civility.records import (
+    ATTRIBUTES,
+    MODEL_ATTRIBUTES,
+    UMBRELLA_ATTRIBUTES,
+    GroupCategory,
+    Span,
+    attribute_rank,
+)
 from civility.server.deps import get_db
 from civility.server.inputs import MAX_ID, in_id_range
 from civility.server.security import (
@@ -61,8 +68,7 @@ FLASH_ERRORS = {"reason": "Nothing was rejected: choose a reason from the list, 
 STATUS_WORDS = {"publish": "Published", "review": "Held", "reject": "Rejected",
                 "pending": "Pending", "failed": "Not scored"}
 #: What the queue page lists: held comments by default, or any status, or everything.
-LIST_STATUSES = {"review": "Held", "publish": "Published", "reject": "Rejected",
-                 "pending": "Pending", "failed": "Not scored", "all": "All"}
+LIST_STATUSES = {**{s: STATUS_WORDS[s] for s in STATUSES}, "all": "All"}
 LIST_NOUNS = {"review": "held comment", "publish": "published comment",
               "reject": "rejected comment", "pending": "pending comment",
               "failed": "comment the model could not score", "all": "comment"}
@@ -164,18 +170,14 @@ class ScoreRow:
 
 def score_rows(attributes: dict[str, float]) -> tuple[list[ScoreRow], list[ScoreRow]]:
     """(shown, hidden) score rows, highest first; at least three are shown."""
-    known = {a: i for i, a in enumerate(ATTRIBUTES)}
     rows = [ScoreRow(a, attribute_title(a), float(v), score_level(float(v)),
                      round(max(0.0, min(1.0, float(v))) * 100))
             for a, v in attributes.items()]
-    rows.sort(key=lambda r: (-r.value, known.get(r.attribute, 99)))
+    rows.sort(key=lambda r: (-r.value, attribute_rank(r.attribute)))
     cut = max(3, sum(1 for r in rows if r.value >= SHOWN_SCORE))
     return rows[:cut], rows[cut:]
 
 
-#: Umbrella attributes: every harm span is evidence for them (the token head labels its
-#: spans with the most specific flagged attribute, never with these).
-UMBRELLA = frozenset({"toxicity", "severe_toxicity"})
 #: Said instead of a highlight when an attribute drove the decision but no words stand out.
 NO_SPAN_NOTES = {"off_topic": "Off-topic relative to the article.",
                  "spam": "Looks like spam (judged on the whole comment)."}
@@ -203,7 +205,7 @@ def explain(item: Any) -> Explained:
     if not drivers.attributes and not drivers.phrases:
         return Explained(highlight(text, spans, item.targets), ())
     wanted = set(drivers.attributes)
-    umbrella = bool(wanted & UMBRELLA)
+    umbrella = bool(wanted & UMBRELLA_ATTRIBUTES)  # every harm span is evidence for these
     kept = [s for s in spans if s.attribute in wanted
             or (umbrella and s.attribute in MODEL_ATTRIBUTES)]
     for phrase in drivers.phrases:
@@ -308,7 +310,7 @@ def static_url(name: str) -> str:
 
 templates.env.globals.update(
     static_url=static_url, attr_label=attribute_title, category_label=category_label,
-    STATUS_WORDS=STATUS_WORDS, ATTRIBUTES=ATTRIBUTES,
+    STATUS_WORDS=STATUS_WORDS, DONE_WORDS=DONE_WORDS, ATTRIBUTES=ATTRIBUTES,
 )
 templates.env.filters.update(ago=ago, fmt_time=fmt_time, attr_label=attribute_title,
                              reason_text=reason_text)
@@ -619,13 +621,12 @@ def dashboard_data(*, per_day: Sequence[Any], distribution: dict[str, list[int]]
             every[row.day][row.action] += row.count
             if row.source == "human":
                 human[row.day][row.action] += row.count
-    order = ("publish", "review", "reject")
     series = [charts.Series(charts.DECISION_LABELS[a],
                             [(datetime.combine(d, time(12), UTC), every[d][a]) for d in days],
-                            colour=charts.DECISION_COLOURS[a], area=False) for a in order]
+                            colour=charts.DECISION_COLOURS[a], area=False) for a in ACTIONS]
     per_day_svg = charts.time_series(series, title="Decisions per day", y_label="decisions",
                                      chart_id="chart-per-day")
-    totals = {a: sum(every[d][a] for d in days) for a in order}
+    totals = {a: sum(every[d][a] for d in days) for a in ACTIONS}
     human_total = sum(sum(h.values()) for h in human.values())
     shown = {a: v for a, v in distribution.items() if sum(v)}
     distribution_svg = charts.small_multiples(

@@ -13,7 +13,8 @@
   const selectedCount = document.getElementById("selected-count");
   const badge = document.getElementById("queue-count");
   const pageDone = document.getElementById("page-done");
-  const WORDS = { publish: "Approved", reject: "Rejected", review: "Returned to the queue" };
+  // What a decision is called once made: ui.DONE_WORDS, carried by the queue (one list, not two).
+  const WORDS = JSON.parse(queue?.dataset.words || "{}");
 
   let current = null;
   let lastAction = null; // { ids, items } of the last approve/reject, for undo
