@@ -13,7 +13,14 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from civility.binning import bin_counts
-from civility.records import ATTRIBUTES, MODEL_ATTRIBUTES, Span, Target, attribute_rank
+from civility.records import (
+    ATTRIBUTES,
+    MODEL_ATTRIBUTES,
+    SCORE_DIGITS,
+    Span,
+    Target,
+    attribute_rank,
+)
 from civility.store.models import (
     Article,
     AttributeScore,
@@ -226,8 +233,8 @@ def thread_report(db: Session, article_id: int, *, threshold: float = 0.5) -> di
         values = [c.attributes[a] for c in scored if a in c.attributes]
         if not values:
             continue
-        attributes[a] = {"mean": round(sum(values) / len(values), 4),
-                         "max": round(max(values), 4),
+        attributes[a] = {"mean": round(sum(values) / len(values), SCORE_DIGITS),
+                         "max": round(max(values), SCORE_DIGITS),
                          "flagged": sum(v >= threshold for v in values),
                          "histogram": bin_counts(values, 10)}
     groups: Counter[tuple[str, str]] = Counter()
