@@ -494,3 +494,21 @@ def test_condemned_violence_is_opposition_not_a_call_for_it():
     assert ("support", True) in _cues("Shelling hospitals is a war crime.")
     assert ("support", True) in _cues("Those who threaten to burn the church are thugs.")
     assert not _cues("Shelling their hospitals is what they deserve.")
+
+
+def test_sexual_harassment_without_explicit_words_is_sexual():
+    for text in ("Bet the new presenter is wild in bed.",
+                 "Come sit on my face, sweetheart.",
+                 "I'd bend her over my desk any day."):
+        assert "sexually_explicit" in _attrs(text), text
+    for text in ("The patient stayed in bed for a week.",
+                 "Sit on my left at the dinner, please.",
+                 "I'd smash that record if I trained harder."):
+        assert "sexually_explicit" not in _attrs(text), text
+
+
+def test_money_claims_and_shop_talk_with_a_link_are_spam():
+    found = {e.rule for e in _ev("Earned $900 a week with one weird trick: cash-now.biz")}
+    assert "spam:promotion-with-contact" in found
+    assert not [e for e in _ev("The council earned $2 million a year from parking, it said.")
+                if e.rule == "spam:promotion-with-contact"]
