@@ -44,7 +44,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from civility.policy import reason_drivers
-from civility.records import Comment, Verdict, invalid_unicode_in
+from civility.records import NOT_HARM_ATTRIBUTES, Comment, Verdict, invalid_unicode_in
 from civility.server.api.models import Out
 from civility.server.deps import Scorer
 from civility.server.errors import ERRORS, ApiError, ErrorResponse
@@ -56,8 +56,6 @@ PATH = "/integrations/coral/v1/moderate"
 SIGNATURE_HEADER = "X-Coral-Signature"
 ACTIONS = ("NEW", "EDIT")
 TOXIC, SPAM = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
-#: Attributes whose review/reject is not "toxic" in Coral's terms.
-_NOT_TOXIC = frozenset({"spam", "off_topic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +192,8 @@ def response_for(verdict: Verdict) -> dict[str, Any] | None:
         return None
     drivers = reason_drivers(verdict.reasons)
     reasons = []
-    if drivers.phrases or any(a not in _NOT_TOXIC for a in drivers.attributes):
+    # Attributes that are not harm (spam, off-topic) are not "toxic" in Coral's terms either.
+    if drivers.phrases or any(a not in NOT_HARM_ATTRIBUTES for a in drivers.attributes):
         reasons.append(TOXIC)
     if "spam" in drivers.attributes:
         reasons.append(SPAM)
