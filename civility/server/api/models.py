@@ -9,12 +9,12 @@ failing test rather than an undocumented field, and routes answer with
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from civility.records import invalid_unicode
+from civility.records import Action, invalid_unicode
 from civility.server.inputs import BodyId, UtcDateTime
 
 
@@ -86,7 +86,7 @@ class SubmitRequest(BaseModel):
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    action: Literal["publish", "review", "reject"]
+    action: Action
     reason: Text = Field("", max_length=2000)
 
 
@@ -141,7 +141,7 @@ class VerdictOut(Out):
     attributes: dict[str, float] = Field(description="Attribute -> score in [0, 1]")
     targets: list[TargetOut]
     spans: list[SpanOut]
-    decision: Literal["publish", "review", "reject"] | None
+    decision: Action | None
     reasons: list[str]
     language: str | None = None
     model_version: str | None = None
@@ -156,7 +156,7 @@ class SubmitResult(Out):
     attributes: dict[str, float] | None = None
     targets: list[TargetOut] | None = None
     spans: list[SpanOut] | None = None
-    decision: Literal["publish", "review", "reject"] | None = None
+    decision: Action | None = None
     reasons: list[str] | None = None
     language: str | None = None
     model_version: str | None = None
