@@ -9,7 +9,8 @@ from civility.server.settings import Settings
 
 @pytest.mark.parametrize(
     ("value", "screen"),
-    [(None, True), ("1", True), ("0", False), ("False", False), ("maybe", True)],
+    [(None, True), ("", True), ("1", True), ("on", True), ("0", False), ("False", False),
+     ("off", False)],
 )
 def test_the_screen_is_on_unless_civility_screen_turns_it_off(monkeypatch, value, screen):
     if value is None:
@@ -61,7 +62,8 @@ def test_every_field_is_read_from_its_variable(monkeypatch) -> None:
 
 @pytest.mark.parametrize(("variable", "value"), [
     ("CIVILITY_RATE_LIMIT", "fast"), ("CIVILITY_MAX_BODY_BYTES", "1MB"),
-    ("CIVILITY_COOKIE_SECURE", "sometimes"), ("CIVILITY_RATE_BURST", "-1"),
+    ("CIVILITY_COOKIE_SECURE", "sometimes"), ("CIVILITY_SCREEN", "maybe"),
+    ("CIVILITY_RATE_BURST", "-1"),
     ("CIVILITY_PENDING_MAX_ATTEMPTS", "0"), ("CIVILITY_TRUSTED_PROXIES", "10.0.0.1, proxy")])
 def test_a_bad_value_is_refused_with_the_variable_named(monkeypatch, variable, value) -> None:
     from civility.server.settings import SettingsError

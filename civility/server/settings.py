@@ -29,7 +29,6 @@ _ENV_NAMES: dict[str, tuple[str, ...]] = {
     "db_url": ("CIVILITY_DB",),
     "trusted_proxies": ("CIVILITY_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"),
 }
-_OFF = frozenset({"0", "false", "no", "off"})
 
 
 class SettingsError(ValueError):
@@ -53,8 +52,8 @@ class Settings(BaseSettings):
     policy: str | None = Field(None, description="Policy TOML; unset: the packaged news policy.")
     moderator: Any = Field(None, exclude=True, description="A ready Moderator (Python only).")
     screen: bool = Field(True, description=(
-        "Let the screen spare the transformer comments it would find benign; on unless "
-        "`0`, `false`, `no` or `off`."))
+        "Let the screen spare the transformer comments it would find benign: `1`/`true`/"
+        "`yes`/`on` or `0`/`false`/`no`/`off`; empty means on."))
     max_body_bytes: int = Field(1_000_000, ge=1, description=(
         "Request bodies larger than this get 413."))
     max_batch_comments: int = Field(1000, ge=1, description=(
@@ -110,10 +109,10 @@ class Settings(BaseSettings):
     @field_validator("screen", mode="before")
     @classmethod
     def _screen_on_unless_off(cls, value: Any) -> Any:
-        """The screen is a speed-up that never changes a verdict much, so only an explicit off
-        word turns it off."""
-        if isinstance(value, str):
-            return value.strip().lower() not in _OFF
+        """Empty means on (the screen is a speed-up); any other word must be a yes or a no, so
+        a typo such as ``CIVILITY_SCREEN=flase`` stops ``serve`` instead of silently meaning on."""
+        if isinstance(value, str) and not value.strip():
+            return True
         return value
 
     @field_validator("cookie_secure", mode="before")
