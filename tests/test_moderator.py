@@ -296,3 +296,21 @@ def test_praise_of_violence_and_threats_by_implication_are_held(moderator, text)
 def test_praise_inquiries_and_idioms_near_those_words_are_published(moderator, text):
     (verdict,) = moderator.moderate([text])
     assert verdict.decision == "publish", verdict.attributes
+
+
+@pytest.mark.parametrize("text", [
+    "Every time someone posts 'Azeris are dogs' here, the moderators should delete it.",
+    "You call Muslims cockroaches and then wonder why people think you're a bigot.",
+    "Stop writing that Jews control the banks. It's an old antisemitic lie.",
+    "If your argument is 'Armenians are rats', you have no argument.",
+    "Referring to migrants as an invasion is dehumanising and dangerous.",
+    "Telling women to get back in the kitchen is tired sexism.",
+])
+def test_hate_quoted_or_described_in_order_to_condemn_it_is_published(moderator, text):
+    (verdict,) = moderator.moderate([text])
+    assert verdict.decision == "publish", verdict.attributes
+
+
+def test_a_quoted_slur_the_writer_calls_honest_is_not_counter_speech(moderator):
+    (verdict,) = moderator.moderate(["'Muslims are rats' - racist? No, just honest."])
+    assert verdict.decision != "publish"
