@@ -130,7 +130,7 @@ class NeuralScorer:
         # picked). fp32 needs no such care: rows never mix.
         self._batch_tokens = batch_tokens if self.numerics == "fp32" else 0
         #: The latest results by (text, must-read spans, screen levels), for repeats.
-        self._recent: OrderedDict[tuple, ModelOutput] = OrderedDict()
+        self._recent: OrderedDict[tuple, _Kept] = OrderedDict()
         #: The latest windows read, by their word pieces: near-duplicate texts (see predict).
         self._readings: OrderedDict[tuple[int, ...], Reading] = OrderedDict()
         #: The screen's cut-offs by policy levels (a policy's levels rarely change).
@@ -191,7 +191,7 @@ class NeuralScorer:
                 if o is not None:
                     self._recent.move_to_end(k)
         for i, o in enumerate(known):
-            if o is not None and embed[i] and o.embedding is None:
+            if o is not None and embed[i] and o[3] is None:
                 known[i] = None
         slot: dict[tuple, int] = {}
         which = [-1 if known[i] is not None else slot.setdefault(k, len(slot))
@@ -212,7 +212,8 @@ class NeuralScorer:
                 must_read=[must_read[i] for i in firsts] if must_read else None,
                 normalized=[normalized[i] for i in firsts] if normalized else None,
             ) if firsts else []
-            return [_copy(known[i] if u < 0 else distinct[u]) for i, u in enumerate(which)]
+            return [_unpack(k) if (k := known[i]) is not None else _copy(distinct[u])
+                    for i, u in enumerate(which)]
         windows = self.windows(texts, normalized)
         # A text's embedding is its first window's, kept whenever that window was read
         # (asked for or not: it costs nothing then, and is better than a bound).
@@ -253,7 +254,7 @@ class NeuralScorer:
         ]
         with self._lock:
             for k, o in zip(keys, outputs, strict=True):
-                self._recent[k] = o
+                self._recent[k] = _pack(o)
                 self._recent.move_to_end(k)
             while len(self._recent) > self._remember:
                 self._recent.popitem(last=False)
@@ -511,6 +512,29 @@ def original_offsets(
             end -= 1
         out.append((mapping[s], end))
     return out
+
+
+#: A remembered result, packed: (scores, token offsets (n, 2), token scores, embedding). Numpy
+#: arrays hold the token evidence in a third of the memory of lists of tuples and floats,
+#: and give back exactly the same numbers (the scores were float32 to begin with).
+_Kept = tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _pack(out: ModelOutput) -> _Kept:
+    return (dict(out.scores), np.array(out.token_offsets, np.int64).reshape(-1, 2),
+            np.array(out.token_scores, np.float32),
+            None if out.embedding is None else out.embedding.copy())
+
+
+def _unpack(kept: _Kept) -> ModelOutput:
+    """A remembered result as a fresh output of its own (changing it changes no twin)."""
+    scores, offsets, token_scores, embedding = kept
+    return ModelOutput(
+        scores=dict(scores),
+        token_offsets=[(s, e) for s, e in offsets.tolist()],
+        token_scores=token_scores.tolist(),
+        embedding=None if embedding is None else embedding.copy(),
+    )
 
 
 def _copy(out: ModelOutput) -> ModelOutput:

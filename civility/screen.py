@@ -34,6 +34,10 @@ import numpy as np
 BIGRAM_BITS = 18
 FILE = "screen.npz"
 _ARRAYS = ("unigram", "bigram", "bias", "embedding", "hidden_w", "hidden_b", "output_w", "output_b")
+#: The tables a window only looks rows up in: kept in memory as saved (float16), half the
+#: ~25 MB that float32 copies would hold in every worker process, and the rows looked up
+#: are widened to float32, so the arithmetic, and every logit, is what float32 tables give.
+_TABLES = frozenset({"unigram", "bigram", "embedding"})
 
 
 def bigram_hash(first: np.ndarray, second: np.ndarray, bits: int = BIGRAM_BITS) -> np.ndarray:
@@ -71,7 +75,8 @@ class Screen:
             return None
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            arrays = {k: data[k].astype(np.float32) for k in _ARRAYS}
+            arrays = {k: data[k].astype(np.float16 if k in _TABLES else np.float32)
+                      for k in _ARRAYS}
         return cls(
             attributes=tuple(meta["attributes"]),
             unigram=arrays["unigram"],
@@ -125,9 +130,9 @@ class Screen:
         if total > 1:
             pairs[:-1] = self.bigram[bigram_hash(ids[:-1], ids[1:])]
             pairs[ends[rows] - 1] = 0.0
-        evidence = self.unigram[ids] + pairs
+        evidence = self.unigram[ids].astype(np.float32, copy=False) + pairs
         out[rows] += np.add.reduceat(evidence, starts[rows], axis=0)
-        vectors = self.embedding[ids]
+        vectors = self.embedding[ids].astype(np.float32, copy=False)
         pooled = np.zeros((n, 2 * vectors.shape[1]), np.float32)
         pooled[rows, : vectors.shape[1]] = (
             np.add.reduceat(vectors, starts[rows], axis=0) / lengths[rows, None]
