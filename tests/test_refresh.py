@@ -79,3 +79,17 @@ def test_the_shipped_onnx_weights_load_back_into_the_training_network():
         want = session.run(None, {"input_ids": ids, "attention_mask": mask})
         np.testing.assert_allclose(logits.numpy(), want[0], atol=1e-3)
         np.testing.assert_allclose(tokens.numpy(), want[1], atol=1e-3)
+
+
+def test_blend_moves_weights_the_given_share_of_the_way_back_to_the_base():
+    torch = pytest.importorskip("torch")
+    from civility.training.onnx_teacher import blend
+
+    net = torch.nn.Linear(3, 2)
+    base = {k: torch.zeros_like(v) for k, v in net.state_dict().items()}
+    trained = {k: v.clone() for k, v in net.state_dict().items()}
+    blend(net, base, 0.5)
+    for k, v in net.state_dict().items():
+        torch.testing.assert_close(v, trained[k] / 2)
+    blend(net, base, 0.0)
+    assert all(not v.any() for v in net.state_dict().values())

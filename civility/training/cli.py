@@ -135,6 +135,15 @@ def _inside(path: Path, folder: Path) -> bool:
     "functional cases, and misspelt copies (about 25 minutes on 2 busy cores).",
 )
 @click.option(
+    "--refresh-keep",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="With --teacher-onnx: how much of the way from the shipped weights to the "
+    "retrained ones to keep (0.5: their average, which gives back most of what "
+    "retraining costs on the public sets).",
+)
+@click.option(
     "--screen-only",
     is_flag=True,
     help="Keep the model at --out and only distil its screen again (about 10 minutes).",
@@ -153,6 +162,7 @@ def train_cmd(
     teacher_run: Path | None,
     teacher_onnx: Path | None,
     refresh_size: str,
+    refresh_keep: float,
     screen_only: bool,
 ) -> None:
     """Fine-tune MiniLM on the public datasets (the teacher), distil it into a
@@ -188,7 +198,7 @@ def train_cmd(
         anchor, new, noisy = _sizes(refresh_size, limit)
         shipped = plan.run_dir / "student"
         refresh(_data_dir(data), teacher_onnx, shipped, epochs=student_epochs, seed=seed,
-                anchor=anchor, new=new, noisy=noisy)
+                anchor=anchor, new=new, noisy=noisy, keep=refresh_keep)
         path = export(shipped, plan.out, plan.version)
         click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     elif not screen_only:

@@ -122,6 +122,20 @@ def load_onnx_student(model_dir: Path) -> CivilityNet:
     return model.eval()
 
 
+def blend(model: CivilityNet, base: dict[str, torch.Tensor], weight: float) -> CivilityNet:
+    """``model`` moved back towards ``base``: base + weight · (model − base), per weight.
+
+    Averaging a fine-tuned network with the one it started from keeps most of
+    what fine-tuning taught and gives back most of what it cost elsewhere
+    (Wortsman et al., "Robust fine-tuning of zero-shot models", 2022).
+    """
+    with torch.no_grad():
+        for name, value in model.state_dict().items():
+            if name in base and value.is_floating_point():
+                value.copy_(base[name] + weight * (value - base[name]))
+    return model
+
+
 @dataclass(slots=True)
 class Item:
     """One training example with the teacher's view of it."""
@@ -233,6 +247,7 @@ def refresh(
     anchor: int = 2400,
     new: int = 3000,
     noisy: int = 1500,
+    keep: float = 1.0,
 ) -> Path:
     """Train a new student (checkpoint.pt, meta.json in ``out_dir``) from the ONNX model.
 
@@ -245,6 +260,9 @@ def refresh(
     The input embeddings are frozen: the screen reads them too (its MLP sees the
     transformer's own word-piece vectors), and a misspelling is learnt in the
     layers that read the word pieces, not in the table.
+
+    ``keep`` < 1 moves the trained weights back towards the shipped model's by
+    that share of the way (:func:`blend`) before calibration.
     """
     from civility.training import newsroom
     from civility.training.noisy import noisy_copies
@@ -315,6 +333,8 @@ def refresh(
                 torch.save(student.state_dict(), out_dir / "checkpoint.pt")
             if trainer.done:
                 break
+    if keep < 1.0:
+        blend(student, onnx_state_dict(model_dir / "model.onnx"), keep)
     torch.save(student.state_dict(), out_dir / "checkpoint.pt")
     calibration = calibrate(student, encode(tok, val_ex))
     meta = json.loads((model_dir / "meta.json").read_text())
@@ -324,6 +344,7 @@ def refresh(
         distilled_from=f"{meta.get('version', model_dir.name)} (its own ONNX model)",
         distill_epochs=epochs,
         seed=seed,
+        keep=keep,
         refresh_sources={**sources, "misspelt copies": len(pairs)},
     )
     meta.pop("sha256", None)
