@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 
+from civility.records import MODEL_ATTRIBUTES
 from civility.training.datasets import Example, hash_split
 
 PEOPLES = [
@@ -252,19 +253,7 @@ def generate(seed: int = 13) -> list[Example]:
     for _ in range(3000):
         add(
             fill(rng.choice(NEUTRAL)),
-            dict.fromkeys(
-                (
-                    "toxicity",
-                    "severe_toxicity",
-                    "identity_attack",
-                    "insult",
-                    "profanity",
-                    "threat",
-                    "sexually_explicit",
-                    "dehumanization",
-                ),
-                0.0,
-            ),
+            dict.fromkeys(MODEL_ATTRIBUTES, 0.0),
         )
     for _ in range(500):
         add(
