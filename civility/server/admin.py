@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from civility.server.api.models import Out, Time, answers
 from civility.server.errors import ERRORS, ApiError, error_response
-from civility.server.security import AdminOnly, Busy, require_admin
+from civility.server.security import AdminOnly, Busy, require_admin, wants_html
 from civility.store import accounts as acc
 from civility.store import queries as q
 from civility.store.accounts import AccountError, KeyInfo, ModeratorAccount
@@ -397,7 +397,7 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(AdminOnly)
     async def _not_admin(request: Request, exc: AdminOnly) -> Response:
-        if "text/html" not in request.headers.get("accept", ""):
+        if not wants_html(request):
             return error_response(request.url.path, exc.status, exc.message)
         from civility.server.ui import render
 

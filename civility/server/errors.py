@@ -147,7 +147,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        if "text/html" in request.headers.get("accept", ""):
+        # Imported here: civility.server.security imports this module.
+        from civility.server.security.redirects import wants_html
+
+        if wants_html(request):
             from urllib.parse import quote
 
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

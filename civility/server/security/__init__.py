@@ -8,7 +8,7 @@
 ``csrf``           the same-origin check (Sec-Fetch-Site / Origin) and the token
 ``logins``         the login throttle and the password-hashing gate
 ``proxies``        trusted ``X-Forwarded-*`` headers
-``redirects``      :func:`safe_next`, the one open-redirect guard
+``redirects``      :func:`safe_next`, the one open-redirect guard; who wants HTML or JSON
 ``routes``         ``/login``, ``/logout``, ``/api/v1/csrf``
 =================  ===============================================================
 """
@@ -19,7 +19,7 @@ from civility.server.security.keys import KeyCache, redact_access_log, redact_ke
 from civility.server.security.logins import Busy, LoginThrottle, PasswordGate, client_address
 from civility.server.security.proxies import TrustedProxyMiddleware
 from civility.server.security.rate_limits import RateLimiter
-from civility.server.security.redirects import safe_next, wants_json
+from civility.server.security.redirects import safe_next, wants_html, wants_json
 from civility.server.security.routes import router
 from civility.server.security.sessions import current_moderator, optional_moderator
 from civility.store.accounts import ModeratorAccount
@@ -28,4 +28,5 @@ __all__ = ["AdminOnly", "Busy", "CsrfCookieMiddleware", "KeyCache", "LoginThrott
            "ModeratorAccount", "PasswordGate", "Principal", "RateLimiter",
            "TrustedProxyMiddleware", "client_address", "csrf_token", "current_moderator",
            "optional_moderator", "redact_access_log", "redact_keys", "require_admin",
-           "require_scope", "router", "safe_next", "verify_csrf", "wants_json"]
+           "require_scope", "router", "safe_next", "verify_csrf", "wants_html",
+           "wants_json"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-__all__ = ["safe_next", "wants_json"]
+__all__ = ["safe_next", "wants_html", "wants_json"]
 
 
 def safe_next(target: str | None, default: str = "/queue") -> str:
@@ -30,3 +30,10 @@ def wants_json(request: Request) -> bool:
     """A script (``Accept: application/json``) rather than a browser is asking: answer JSON."""
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
+
+
+def wants_html(request: Request) -> bool:
+    """A browser is asking (its ``Accept`` names ``text/html``): answer a page or a redirect,
+    not JSON. Not the negation of :func:`wants_json`: a client that names neither gets JSON
+    errors from both."""
+    return "text/html" in request.headers.get("accept", "")
