@@ -512,3 +512,22 @@ def test_money_claims_and_shop_talk_with_a_link_are_spam():
     assert "spam:promotion-with-contact" in found
     assert not [e for e in _ev("The council earned $2 million a year from parking, it said.")
                 if e.rule == "spam:promotion-with-contact"]
+
+
+def test_daring_someone_to_act_on_suicidal_talk_is_encouragement():
+    for text in ("You keep saying you want to die, so go on then.",
+                 "Stop moaning about being depressed and just do it.",
+                 "The old quarry has no railings, in case you were wondering.",
+                 "Cut a little deeper next time."):
+        assert {"self_harm", "threat"} <= _attrs(text), text
+    for text in ("Stop complaining about the roads and just do it yourself, council.",
+                 "The tower is high enough to see the sea, just so you know.",
+                 "If you hate your job, quit and go through with the move."):
+        assert "self_harm" not in _attrs(text), text
+
+
+def test_a_readers_own_thoughts_of_letting_go_are_disclosure_not_encouragement():
+    for text in ("Most nights I stand on the platform and think about jumping.",
+                 "Honestly I don't see the point of going on any more."):
+        attrs = _attrs(text)
+        assert "self_harm" in attrs and "threat" not in attrs, text
