@@ -35,8 +35,10 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Literal
 
+from civility.charts.base import percent
+from civility.labels import attribute_label
 from civility.policy import Policy, Threshold
-from civility.records import ATTRIBUTES
+from civility.records import ACTIONS, ATTRIBUTES
 
 __all__ = [
     "REASON_ATTRIBUTES",
@@ -292,7 +294,7 @@ def _attribute(labels: Sequence[Label], attribute: str, current: Threshold | Non
                           or between(p.threshold, old) >= min_support)), None)
     base = dict(attribute=attribute, labels=n, explainable=explainable, points=tuple(points),
                 current=current, reaching=reaching)
-    human = attribute.replace("_", " ")
+    human = attribute_label(attribute)
     if explainable < min_support:
         return AttributeResult(**base, proposed=None, status="too_few",
                                note=f"too few labels: {explainable} rejection"
@@ -386,7 +388,7 @@ def agreement(labels: Iterable[Label], *, period: Literal["day", "week"] = "week
     stored comments the model decided; every period from ``first`` to ``last`` appears."""
     counts: dict[date, Counter[str]] = {}
     for lab in labels:
-        if lab.at is None or lab.model_decision not in ("publish", "review", "reject"):
+        if lab.at is None or lab.model_decision not in ACTIONS:
             continue
         start = _period_start(lab.at.astimezone(UTC).date(), period)
         human = "reject" if lab.rejected else "publish"
@@ -461,7 +463,8 @@ def summary_lines(cal: Calibration) -> list[str]:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    """A recall as :func:`civility.charts.percent` writes every share; ``–`` when undefined."""
+    return "–" if value is None else percent(value)
 
 
 def report_html(cal: Calibration, *, current: Policy, proposed: Policy,
@@ -498,7 +501,7 @@ def report_html(cal: Calibration, *, current: Policy, proposed: Policy,
               if cal.labels else "none"),
         _card("Target precision", f"{cal.target:.0%}", f"at least {cal.min_support} labels"),
         _card("Thresholds to change", str(len(cal.changed)),
-              ", ".join(r.attribute.replace("_", " ") for r in cal.changed) or "none"),
+              ", ".join(attribute_label(r.attribute) for r in cal.changed) or "none"),
         _card("Next step", "Review, then apply",
               f"civility policy apply {proposal_file or 'FILE'} --site {cal.site}", wide=True),
         "</section>",
@@ -602,7 +605,7 @@ def _attribute_figure(r: AttributeResult, cal: Calibration) -> str:
         charts.Curve(f"target {cal.target:.0%}", [(0.0, cal.target), (1.0, cal.target)],
                      colour=charts.GRID),
     ]
-    human = r.attribute.replace("_", " ")
+    human = attribute_label(r.attribute)
     svg = charts.line_chart(curves, title=f"{human}: precision and recall by threshold",
                             markers=markers, x_label=f"reject when {human} ≥",
                             chart_id=f"chart-{r.attribute}")
