@@ -24,7 +24,7 @@ from typing import Literal, get_args
 
 from civility.normalize import normalize
 from civility.policy import WordRule, word_reasons
-from civility.records import Action
+from civility.records import Action, action_rank
 
 __all__ = [
     "ACTION_EVENTS",
@@ -59,7 +59,6 @@ POLICY_ACTOR = "policy"
 MAX_DAYS = 3650
 MAX_WORDS = 1000
 MAX_WORD_CHARS = 100
-_SEVERITY: dict[str, int] = {"publish": 0, "review": 1, "reject": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +211,7 @@ def adjust(decision: Action, reasons: Sequence[str], *, rules: SiteRules,
         return decision, tuple(reasons)
     kept: list[tuple[Action, str]] = ([] if decision == "publish"
                                       else [(decision, r) for r in reasons])
-    merged = sorted([*kept, *found], key=lambda item: -_SEVERITY[item[0]])  # stable
+    merged = sorted([*kept, *found], key=lambda item: -action_rank(item[0]))  # stable
     return merged[0][0], tuple(reason for _, reason in merged)
 
 

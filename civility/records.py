@@ -63,6 +63,14 @@ UNDETERMINED_LANGUAGE = "und"
 Action = Literal["publish", "review", "reject"]
 #: The decisions, mildest first (so an index ranks them).
 ACTIONS: tuple[Action, ...] = get_args(Action)
+_ACTION_RANK = {a: i for i, a in enumerate(ACTIONS)}
+
+
+def action_rank(action: str) -> int:
+    """How strict a decision is (publish 0, review 1, reject 2): the strictest reason wins."""
+    return _ACTION_RANK[action]
+
+
 GroupCategory = Literal[
     "nationality",
     "ethnicity",

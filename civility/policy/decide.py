@@ -10,17 +10,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from civility.labels import attribute_label
 from civility.policy.records import (
     _NOTES,
     _PHRASING,
-    _SEVERITY,
     GroupRule,
     Policy,
     WordRule,
     _finite,
-    _human,
 )
-from civility.records import ATTRIBUTES, Action, Target
+from civility.records import ATTRIBUTES, Action, Target, action_rank
 
 # --------------------------------------------------------------------------- deciding
 
@@ -47,7 +46,7 @@ def decide(
     if not found:
         return "publish", (
             f"policy '{policy.name}': published, no attribute above a review threshold",)
-    found.sort(key=lambda item: -_SEVERITY[item[0]])  # stable: rule order kept within a level
+    found.sort(key=lambda item: -action_rank(item[0]))  # stable: rule order kept within a level
     action = found[0][0]
     if action == "reject":  # advice for whoever holds the comment: nobody will
         return action, tuple(_without_notes(reason) for _, reason in found)
@@ -60,12 +59,13 @@ def _threshold_reasons(policy: Policy, scores: Mapping[str, float]) -> list[tupl
         score = scores.get(attr)
         if score is None:
             continue
+        human = attribute_label(attr)
         if math.isnan(score):
-            out.append(("review", f"{_human(attr)} score is not a number; held for a person"))
+            out.append(("review", f"{human} score is not a number; held for a person"))
         elif t.reject is not None and score >= t.reject:
-            out.append(("reject", f"{_human(attr)} {score:.2f} ≥ reject threshold {t.reject:.2f}"))
+            out.append(("reject", f"{human} {score:.2f} ≥ reject threshold {t.reject:.2f}"))
         elif t.review is not None and score >= t.review:
-            out.append(("review", f"{_human(attr)} {score:.2f} ≥ review threshold {t.review:.2f}"
+            out.append(("review", f"{human} {score:.2f} ≥ review threshold {t.review:.2f}"
                                   + _NOTES.get(attr, "")))
     return out
 
@@ -106,7 +106,7 @@ def _group_reasons(
 
 
 def _group_phrase(attr: str) -> str:
-    return _PHRASING.get(attr, f"{_human(attr)} against")
+    return _PHRASING.get(attr, f"{attribute_label(attr)} against")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ class Drivers:
 def _reason_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     out = []
     for attr in ATTRIBUTES:
-        human = re.escape(_human(attr))
+        human = re.escape(attribute_label(attr))
         out.append((re.compile(rf"{human} (?:\d|score is not a number)"), attr))
         out.append((re.compile(rf"{re.escape(_group_phrase(attr))} .+ \(\d"), attr))
     return tuple(out)
@@ -166,7 +166,7 @@ def _strictest_rule(
     for rule in policy.group_rules:
         if not rule.matches(target) or _top_score(rule.attributes, scores)[1] < rule.min_score:
             continue
-        if best is None or _SEVERITY[rule.action] > _SEVERITY[best.action]:
+        if best is None or action_rank(rule.action) > action_rank(best.action):
             best = rule
     return best
 

@@ -27,7 +27,7 @@ from civility.policy.records import (
     _fmt,
     _merge_comments,
 )
-from civility.records import ATTRIBUTES
+from civility.records import ACTIONS, ATTRIBUTES
 
 # --------------------------------------------------------------------------- loading
 
@@ -231,7 +231,7 @@ def _language_rule(entry: dict[str, Any], source: str) -> LanguageRule | None:
     if not entry:
         return None
     _check_keys(entry, ("covered", "action"), source, "languages")
-    action = _action(entry, ("publish", "review", "reject"), source, "languages")
+    action = _action(entry, ACTIONS, source, "languages")
     covered = _strings(entry.get("covered", []), source, "languages.covered")
     if action == "publish":
         return None

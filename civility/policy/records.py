@@ -13,8 +13,6 @@ from typing import Any, Literal, get_args
 
 from civility.records import ATTRIBUTES, UNDETERMINED_LANGUAGE, GroupCategory, Target
 
-#: Actions ordered from most lenient to strictest.
-_SEVERITY: dict[str, int] = {"publish": 0, "review": 1, "reject": 2}
 _CATEGORIES: tuple[str, ...] = get_args(GroupCategory)
 _TOP_LEVEL_KEYS = ("name", "description", "extends", "thresholds", "groups", "words",
                    "languages")
@@ -238,10 +236,6 @@ def _merge_comments(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any
 
 def _finite(value: float) -> float:
     return 0.0 if math.isnan(value) else value
-
-
-def _human(attr: str) -> str:
-    return attr.replace("_", " ")
 
 
 def _fmt(value: float | None) -> str:
