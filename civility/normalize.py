@@ -44,7 +44,7 @@ import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -90,6 +90,34 @@ class Normalized:
         """The original text behind ``[start, end)`` of ``text``."""
         s, e = self.to_original(start, end)
         return self.original[s:e]
+
+
+#: One change a stage makes: characters ``start:end`` become ``new``, whose characters come
+#: from the original offsets ``new_offsets`` (one per character of ``new``).
+_Edit = tuple[int, int, str, Iterable[int]]
+
+
+def _splice(text: str, offs: Sequence[int], edits: Iterable[_Edit]
+            ) -> tuple[str, Sequence[int]]:
+    """``text`` with the edits (in order, not overlapping) made, and the offsets kept with it.
+
+    The one way a stage that changes the text's length keeps the map back to the original
+    characters; ``text`` and ``offs`` come back as they are when there is nothing to change.
+    """
+    out: list[str] = []
+    noffs: list[int] = []
+    pos = 0
+    for i, j, new, new_offsets in edits:
+        out.append(text[pos:i])
+        noffs.extend(offs[pos:i])
+        out.append(new)
+        noffs.extend(new_offsets)
+        pos = j
+    if not out:
+        return text, offs
+    out.append(text[pos:])
+    noffs.extend(offs[pos:])
+    return "".join(out), noffs
 
 
 # --- stage 1: Unicode folding ------------------------------------------------
@@ -145,30 +173,21 @@ _NEEDS_FOLD = re.compile(
 )
 
 
-def _fold_unicode(text: str, offs: list[int]) -> tuple[str, list[int]]:
-    out: list[str] = []
-    noffs: list[int] = []
-    pos = 0
+def _fold_unicode(text: str, offs: Sequence[int]) -> tuple[str, Sequence[int]]:
+    return _splice(text, offs, _unicode_folds(text, offs))
+
+
+def _unicode_folds(text: str, offs: Sequence[int]) -> Iterator[_Edit]:
     for m in _NON_ASCII_RUN.finditer(text):
         run = m.group()
         if not _NEEDS_FOLD.search(run) and unicodedata.is_normalized("NFKC", run):
             continue  # e.g. plain lower-case Cyrillic, Arabic, CJK: nothing to do
         parts = [_fold_char(c) for c in run]
-        if "".join(parts) == run:
+        folded = "".join(parts)
+        if folded == run:
             continue
         i = m.start()
-        out.append(text[pos:i])
-        noffs.extend(offs[pos:i])
-        for k, p in enumerate(parts):
-            if p:
-                out.append(p)
-                noffs.extend([offs[i + k]] * len(p))
-        pos = m.end()
-    if not out:
-        return text, offs
-    out.append(text[pos:])
-    noffs.extend(offs[pos:])
-    return "".join(out), noffs
+        yield i, m.end(), folded, [offs[i + k] for k, p in enumerate(parts) for _ in p]
 
 
 # --- stage 2: confusable (Cyrillic/Greek) letters -----------------------------
@@ -198,24 +217,15 @@ _SPACED = re.compile(  # "_" separates letters here, so word chars exclude it
 )
 
 
-def _join_spaced(text: str, offs: list[int]) -> tuple[str, list[int]]:
-    out: list[str] = []
-    noffs: list[int] = []
-    pos = 0
+def _join_spaced(text: str, offs: Sequence[int]) -> tuple[str, Sequence[int]]:
+    return _splice(text, offs, _spaced_joins(text, offs))
+
+
+def _spaced_joins(text: str, offs: Sequence[int]) -> Iterator[_Edit]:
     for m in _SPACED.finditer(text):
         i, j = m.span()
-        out.append(text[pos:i])
-        noffs.extend(offs[pos:i])
-        for k in range(i, j):
-            if "a" <= text[k] <= "z":
-                out.append(text[k])
-                noffs.append(offs[k])
-        pos = j
-    if not out:
-        return text, offs
-    out.append(text[pos:])
-    noffs.extend(offs[pos:])
-    return "".join(out), noffs
+        letters = [k for k in range(i, j) if "a" <= text[k] <= "z"]
+        yield i, j, "".join(text[k] for k in letters), [offs[k] for k in letters]
 
 
 # --- stage 4: masks and leetspeak (same length) --------------------------------
@@ -274,22 +284,9 @@ def _unleet_token(m: re.Match[str]) -> str:
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 
 
-def _collapse(text: str, offs: list[int]) -> tuple[str, list[int]]:
-    out: list[str] = []
-    noffs: list[int] = []
-    pos = 0
-    for m in _STRETCH.finditer(text):
-        i, j = m.span()
-        out.append(text[pos:i])
-        noffs.extend(offs[pos:i])
-        out.append(text[i])
-        noffs.append(offs[i])
-        pos = j
-    if not out:
-        return text, offs
-    out.append(text[pos:])
-    noffs.extend(offs[pos:])
-    return "".join(out), noffs
+def _collapse(text: str, offs: Sequence[int]) -> tuple[str, Sequence[int]]:
+    return _splice(text, offs, ((m.start(), m.end(), text[m.start()], (offs[m.start()],))
+                                for m in _STRETCH.finditer(text)))
 
 
 # --- stage 6: misspelt harmful words ----------------------------------------------
@@ -418,36 +415,29 @@ _WORD = re.compile(r"(?<![\w*])[a-z]{3,}(?![\w*])")
 _LETTER_RUN = re.compile(r"[a-z]{3,}")
 
 
-def _respell(text: str, offs: list[int] | range) -> tuple[str, list[int] | range]:
+def _respell(text: str, offs: Sequence[int]) -> tuple[str, Sequence[int]]:
     table = respell_table()
     if table.keys().isdisjoint(_LETTER_RUN.findall(text)):  # the usual case, at C speed
         return text, offs
-    out: list[str] = []
-    noffs: list[int] = []
-    pos = 0
+    return _splice(text, offs, _respellings(table, text, offs))
+
+
+def _respellings(table: Mapping[str, str], text: str, offs: Sequence[int]) -> Iterator[_Edit]:
     for m in _WORD.finditer(text):
         word = table.get(m.group())
         if word is None:
             continue
         i, j = m.span()
-        out.append(text[pos:i])
-        noffs.extend(offs[pos:i])
-        out.append(word)
         src = offs[i:j]
         # Every letter of the respelt word maps into the misspelt token, in order, so a span
         # over the word covers the whole token the reader saw.
-        noffs.extend(src[min(k * len(src) // len(word), len(src) - 1)] for k in range(len(word)))
-        pos = j
-    if not out:
-        return text, offs
-    out.append(text[pos:])
-    noffs.extend(offs[pos:])
-    return "".join(out), noffs
+        yield i, j, word, [src[min(k * len(src) // len(word), len(src) - 1)]
+                           for k in range(len(word))]
 
 
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for lexical matching; never raises for any ``str``."""
-    offs: list[int] | range = range(len(text) + 1)
+    offs: Sequence[int] = range(len(text) + 1)
     if text.isascii():
         t = text.lower()
     else:
