@@ -94,9 +94,6 @@ class _Term:
     except_next: frozenset[str]
 
 
-_compiled = functools.cache(re.compile)
-
-
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     attribute: str
@@ -118,7 +115,7 @@ class _Pattern:
 
     @property
     def regex(self) -> re.Pattern[str]:
-        return _compiled(self.source)
+        return lexicons.compiled(self.source)
 
     def worth_trying(self, ctx: _Ctx) -> bool:
         if self.needs_group and not ctx.group_spans:

@@ -43,7 +43,7 @@ from civility.groups import Mention, group_categories, trie_regex
 from civility.normalize import Normalized, normalize
 from civility.records import ATTRIBUTES
 
-__all__ = ["Finding", "LexiconFile", "files", "find", "mentions", "parse"]
+__all__ = ["Finding", "LexiconFile", "compiled", "files", "find", "mentions", "parse"]
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 _LIST_REF = re.compile(r"%([A-Z][A-Z0-9_]*)%")
@@ -79,8 +79,9 @@ class _GroupWords:
 
 
 #: Rules are compiled when a comment first triggers them: most never are in a process's life,
-#: and compiling all of them up front would cost a second at start-up.
-_compiled = functools.cache(re.compile)
+#: and compiling all of them up front would cost a second at start-up. One cache for the
+#: lexicon files' rules and ``lexical``'s patterns.
+compiled = functools.cache(re.compile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +210,11 @@ def find(text: str) -> Iterator[Finding]:
     """Every rule and slur finding in NORMALISED ``text``."""
     rules, groups = _triggered(text)
     for rule in rules:
-        for m in _compiled(rule.pattern).finditer(text):
+        for m in compiled(rule.pattern).finditer(text):
             yield Finding(rule.rule, rule.evidence, m.start(), m.end())
     for g in groups:
         if g.slur:
-            for m in _compiled(g.pattern).finditer(text):
+            for m in compiled(g.pattern).finditer(text):
                 yield Finding("identity:slur", (("identity_attack", 0.85),), m.start(), m.end())
 
 
@@ -222,7 +223,7 @@ def mentions(norm: Normalized) -> list[Mention]:
     _, groups = _triggered(norm.text)
     out: list[Mention] = []
     for g in groups:
-        for m in _compiled(g.pattern).finditer(norm.text):
+        for m in compiled(g.pattern).finditer(norm.text):
             s, e = norm.to_original(*m.span())
             out.append(Mention(g.group, g.category, s, e, norm.original[s:e], g.slur, "people"))
     # Languages share words (Russian and Ukrainian "жид"): one mention per group and place.
