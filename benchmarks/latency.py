@@ -202,14 +202,24 @@ def schedule(rate: float, duration: float, arrivals: str, seed: int = 7) -> list
         times.append(t)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux): what the server spent, however
+    loaded the machine; 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
 
-async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace
-                ) -> dict[str, Any]:
+async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace,
+                server_pid: int) -> dict[str, Any]:
     pool = Pool("127.0.0.1", port, key)
     for i in range(args.warmup):  # load the code paths, open a few connections
         await pool.post(*request_for(args.endpoint, -i - 1, texts[-(i % len(texts)) - 1]))
@@ -232,6 +242,7 @@ async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace
             errors[reason] = errors.get(reason, 0) + 1
 
     load_before = os.getloadavg()
+    server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
     start = loop.time() + 0.05
     tasks = []
     for i, t in enumerate(times):
@@ -243,6 +254,8 @@ async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace
     sent_over = loop.time() - start
     await asyncio.gather(*tasks)
     wall = loop.time() - start
+    server_cpu = cpu_seconds(server_pid) - server_cpu
+    client_cpu = time.process_time() - client_cpu
     await pool.close()
     latencies.sort()
     late.sort()
@@ -254,7 +267,10 @@ async def drive(port: int, key: str, texts: list[str], args: argparse.Namespace
             "p50_ms": round(percentile(ms, 50), 1), "p90_ms": round(percentile(ms, 90), 1),
             "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(ms[-1], 1) if ms else None,
             "sender_late_p99_ms": round(percentile(late, 99) * 1000, 1),
-            "connections": pool.opened, "load_before": [round(x, 2) for x in load_before],
+            "connections": pool.opened,
+            "server_cpu_ms_per_request": round(server_cpu / len(times) * 1000, 1),
+            "client_cpu_ms_per_request": round(client_cpu / len(times) * 1000, 1),
+            "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -263,7 +279,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     server = Server(args.window_ms, workdir)
     try:
         key = await server.ready()
-        return await drive(server.port, key, texts, args)
+        return await drive(server.port, key, texts, args, server.proc.pid)
     finally:
         server.stop()
 
@@ -304,6 +320,8 @@ def main() -> None:
     print(f"latency ms: p50 {result['p50_ms']}  p90 {result['p90_ms']}  p99 {result['p99_ms']}  "
           f"max {result['max_ms']}  (sender late p99 {result['sender_late_p99_ms']} ms, "
           f"{result['connections']} connections)")
+    print(f"CPU per request: server {result['server_cpu_ms_per_request']} ms, load generator "
+          f"{result['client_cpu_ms_per_request']} ms")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 
