@@ -217,10 +217,7 @@ def _decide(request: Request, db: Session, principal: Principal, detail: q.Comme
     request.app.state.metrics.decisions.labels("human", body.action).inc()
     updated = q.comment_detail(db, detail.id)
     assert updated is not None
-    return {"decision": {"id": record.id, "source": record.source, "action": record.action,
-                         "reason": record.reason, "actor": record.actor,
-                         "created_at": record.created_at.isoformat()},
-            "comment": updated.to_dict()}
+    return {"decision": record.to_dict(), "comment": updated.to_dict()}
 
 
 @router.post("/comments/by-id/{comment_id}/decision", tags=["queue"],

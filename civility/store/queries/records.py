@@ -31,6 +31,12 @@ class DecisionRecord:
     actor: str
     created_at: datetime
 
+    def to_dict(self) -> dict[str, Any]:
+        """One decision as the API shows it, in a comment's history and as a decision's answer."""
+        return {"id": self.id, "source": self.source, "action": self.action,
+                "reason": self.reason, "actor": self.actor,
+                "created_at": self.created_at.isoformat()}
+
 
 @dataclass(frozen=True, slots=True)
 class ScoringInfo:
@@ -92,7 +98,7 @@ class CommentDetail(QueueItem):
 
     def to_dict(self) -> dict[str, Any]:
         out = _comment_dict(self)
-        out["decisions"] = [_decision_dict(d) for d in self.decisions]
+        out["decisions"] = [d.to_dict() for d in self.decisions]
         out["scoring_error"] = self.scoring_error or None
         out["origin"] = self.origin
         out["queued"] = self.queued
@@ -236,11 +242,6 @@ def _as_utc(value: Any) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
-
-
-def _decision_dict(d: DecisionRecord) -> dict[str, Any]:
-    return {"id": d.id, "source": d.source, "action": d.action, "reason": d.reason,
-            "actor": d.actor, "created_at": d.created_at.isoformat()}
 
 
 def _comment_dict(item: QueueItem) -> dict[str, Any]:
