@@ -90,7 +90,7 @@ def attribute_label(name: str) -> str:
 
 def attribute_title(name: str) -> str:
     """``severe_toxicity`` → ``Severe toxicity``: an attribute at the start of a line or cell."""
-    return _TITLES.get(name, name.replace("_", " ").capitalize())
+    return _TITLES.get(name, attribute_label(name).capitalize())
 
 
 def category_label(category: str) -> str:
