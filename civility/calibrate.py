@@ -463,7 +463,8 @@ def summary_lines(cal: Calibration) -> list[str]:
 
 
 def _pct(value: float | None) -> str:
-    """A recall as :func:`civility.charts.percent` writes every share; ``–`` when undefined."""
+    """A precision or recall as :func:`civility.charts.percent` writes every share; ``–`` when
+    undefined."""
     return "–" if value is None else percent(value)
 
 
