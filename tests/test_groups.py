@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from civility.groups import Mention, find_mentions, group_categories, lookup, self_reference
@@ -175,21 +173,6 @@ def test_masked_slurs_resolve_to_their_group() -> None:
 def test_a_u_s_abbreviation_is_america_but_the_pronoun_us_is_not() -> None:
     assert groups_in("the U.S. and the UK") == ["Americans", "Britons"]
     assert groups_in("let us go with them") == []
-
-
-def test_scanning_a_comment_is_fast() -> None:
-    text = ("turks, arabas and most muslimes are spineless worms. there's like 1.9 billion of them "
-            "on earth and they don't do nothing to stop the genocide and the starvation of babies "
-            "in gaza. the russians should have taken the north and the iranians the rest, and "
-            "azeris should know it.")
-    norm = normalize(text)
-    find_mentions(norm)
-    n = 300
-    t0 = time.perf_counter()
-    for _ in range(n):
-        find_mentions(norm)
-    per_call = (time.perf_counter() - t0) / n
-    assert per_call < 1e-3  # ~40 µs measured; generous bound for a loaded CI machine
 
 
 # --------------------------------------------------------------------------- issue 10: more groups

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import random
 import re
-import time
 
 import pytest
 
@@ -186,20 +185,6 @@ def test_out_of_range_and_empty_spans_are_clamped() -> None:
 ])
 def test_never_crashes_on_odd_input(raw: str) -> None:
     _check_invariants(normalize(raw))
-
-
-def test_normalises_a_typical_comment_well_under_100_microseconds() -> None:
-    comment = ("Turks are a proud and brave people and not cowardly back stabbers like russians "
-               "and arab subhumans. We fuk them both for century’s. f*ck this sh1t, it's sooooo "
-               "bad... 2024 was 1.9 billion of them; nuke ’em both! Moscow and Baku do not have "
-               "any differences, they cooperate closely in energy and logistics.")
-    normalize(comment)
-    n = 2000
-    t0 = time.perf_counter()
-    for _ in range(n):
-        normalize(comment)
-    per_call = (time.perf_counter() - t0) / n
-    assert per_call < 300e-6  # generous for a loaded CI box; typically ~20-30 µs
 
 
 # --- misspelt harmful words (stage 6) -----------------------------------------------------
