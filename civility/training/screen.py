@@ -28,6 +28,7 @@ import numpy as np
 
 from civility.model import NeuralScorer, Window
 from civility.screen import BIGRAM_BITS, Screen, logit, window_bigrams
+from civility.training import newsroom
 from civility.training.datasets import load_all
 from civility.training.synthetic import generate
 
@@ -38,7 +39,7 @@ LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 def _texts(data: Path, seed: int) -> dict[str, list[str]]:
     rng = random.Random(seed)
-    examples = load_all(data) + generate(seed)
+    examples = load_all(data) + generate(seed) + newsroom.generate(seed)
     out: dict[str, list[str]] = {"train": [], "val": []}
     for e in examples:
         if e.split in out:
@@ -214,7 +215,11 @@ def train_screen(
     cache: Path | None = None,
     limit: int | None = None,
 ) -> Screen:
-    """Distil, calibrate and save ``model_dir/screen.npz``; ``limit`` texts per split (smoke)."""
+    """Distil, calibrate and save ``model_dir/screen.npz``.
+
+    ``limit``: a random sample of that many texts per split (every source, not the
+    first ones loaded), for a smoke test or a machine too busy for all 120,000 windows.
+    """
     scorer = NeuralScorer(model_dir)
     if cache is not None:  # the teacher's outputs belong to one model.onnx
         digest = hashlib.sha256((model_dir / "model.onnx").read_bytes()).hexdigest()[:12]
@@ -222,7 +227,11 @@ def train_screen(
 
     @cache_function
     def texts() -> dict[str, list[str]]:
-        return {split: items[:limit] for split, items in _texts(data, seed).items()}
+        rng = random.Random(seed)
+        return {
+            split: rng.sample(items, limit) if limit and limit < len(items) else items
+            for split, items in _texts(data, seed).items()
+        }
 
     train_ids, train_y = cached_teacher(
         scorer, lambda: texts()["train"], cache and cache / "train.npz"
