@@ -175,9 +175,18 @@ class Pool:
 
     async def post(self, path: str, body: dict[str, Any]) -> int:
         conn = self.idle.pop() if self.idle else None
-        if conn is None:
-            conn = Connection(self.host, self.port, self.key)
-            self.opened += 1
+        if conn is not None:
+            try:
+                status = await conn.post(path, body)
+            except (OSError, asyncio.IncompleteReadError):
+                # The server closed it while idle (keep-alive timeout): not the request's
+                # failure; send it again on a new connection (ids make a resend idempotent).
+                await conn.close()
+            else:
+                self.idle.append(conn)
+                return status
+        conn = Connection(self.host, self.port, self.key)
+        self.opened += 1
         try:
             status = await conn.post(path, body)
         except BaseException:
