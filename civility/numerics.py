@@ -16,8 +16,11 @@ overrides the choice.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import platform
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -96,13 +99,15 @@ def fp32_graph(path: Path) -> str | bytes:
     """What to open a session on for fp32: a cached file's path, else the graph itself.
 
     The conversion is kept under ``$XDG_CACHE_HOME/civility`` (``~/.cache/civility``),
-    named by the int8 file's size and modification time, so worker processes and later
-    runs open it without converting (converting briefly needs ~130 MB more). Where
-    that directory cannot be written, the graph is built in memory each time.
+    named by the int8 file's content digest (not its modification time, which every
+    checkout or rewrite changes), so worker processes and later runs open it without
+    converting (converting briefly needs ~130 MB more). Writing a new conversion removes
+    the older ones of the same model name: each is 33 MB. Where that directory cannot
+    be written, the graph is built in memory each time.
     """
-    stat = path.stat()
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "civility"
-    cached = base / f"{path.parent.name}-{stat.st_size}-{stat.st_mtime_ns}-fp32.onnx"
+    name = path.parent.name
+    cached = base / f"{name}-{_digest(path)}-fp32.onnx"
     if cached.is_file():
         return str(cached)
     graph = fp32_model(path)
@@ -113,7 +118,30 @@ def fp32_graph(path: Path) -> str | bytes:
         partial.replace(cached)  # atomic: a concurrent reader sees all of it or nothing
     except OSError:
         return graph
+    _prune(base, name, keep=cached)
     return str(cached)
+
+
+def _digest(path: Path) -> str:
+    """The first 16 hex digits of the file's SHA-256, hashed once per process per version."""
+    stat = path.stat()
+    return _file_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    # size and mtime are part of the key so a rewritten file is hashed again
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()[:16]
+
+
+def _prune(base: Path, name: str, keep: Path) -> None:
+    """Remove other conversions of the model ``name`` (digest- or older mtime-named)."""
+    own = re.compile(rf"{re.escape(name)}-(?:[0-9a-f]{{16}}|\d+-\d+)-fp32\.onnx")
+    for old in base.iterdir():
+        if old != keep and own.fullmatch(old.name):
+            with contextlib.suppress(OSError):  # another process may have removed it
+                old.unlink()
 
 
 def fp32_model(path: Path) -> bytes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,6 +95,30 @@ def test_the_fp32_conversion_is_cached_for_later_processes_and_optional(monkeypa
     (tmp_path / "blocked").write_text("a file where the cache directory would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
     assert isinstance(fp32_graph(source), bytes)
+
+
+def test_the_fp32_cache_is_keyed_by_content_and_keeps_one_copy_per_model(monkeypatch,
+                                                                          tmp_path, fp32):
+    import shutil
+
+    from civility.numerics import fp32_graph
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache_dir = tmp_path / "cache" / "civility"
+    cache_dir.mkdir(parents=True)
+    stale = cache_dir / "minilm-17384898-1796228247924512258-fp32.onnx"  # mtime-keyed, old
+    other = cache_dir / "other-17384898-1796228247924512258-fp32.onnx"  # another model
+    stale.write_bytes(b"old")
+    other.write_bytes(b"other")
+    (tmp_path / "minilm").mkdir()
+    source = tmp_path / "minilm" / "model.onnx"
+    shutil.copyfile(fp32.info.path / "model.onnx", source)
+    first = fp32_graph(source)
+    assert not stale.exists() and other.exists()
+    os.utime(source, ns=(1, 1))  # a checkout rewrites the file: same content, new mtime
+    assert fp32_graph(source) == first
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted([other.name,
+                                                                   Path(first).name])
 
 
 def test_fp32_and_int8_scores_agree_on_the_functional_suite(fp32, int8):
