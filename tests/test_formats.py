@@ -12,7 +12,7 @@ import pytest
 from civility.batch import MAX_TEXT_CHARS, Record, Rejected
 from civility.batch.readers import MAX_LINE_BYTES, Columns, CsvReader, JsonlReader, open_reader
 from civility.batch.writers import CSV_COLUMNS, RejectsSink, open_sink, results_to_arrow
-from civility.fileformats import FormatError
+from civility.fileformats import FormatError, page_format
 from civility.fileformats import record_format as detect_format
 from civility.records import ATTRIBUTES
 
@@ -51,6 +51,14 @@ def test_the_format_comes_from_the_extension_and_stdin_is_jsonl() -> None:
 def test_an_unknown_extension_asks_for_an_explicit_format() -> None:
     with pytest.raises(FormatError, match="--input-format"):
         detect_format("data.txt")
+
+
+def test_one_map_answers_records_and_pages_and_json_means_lines_only_for_records() -> None:
+    assert detect_format("comments.json") == "jsonl"
+    assert page_format("page.json") == "json"
+    assert page_format("page.HTM") == "html" and page_format("notes.md") == "text"
+    assert page_format("scored.jsonl") is None and page_format("page") is None
+    assert detect_format("archive.csv.jsonl") == "jsonl"
 
 
 # --------------------------------------------------------------------------- JSONL

@@ -59,6 +59,25 @@ def test_rejected_rows_carry_their_file_and_reason() -> None:
                     "raw": '{"id": "b", "text": null, "article": null}'}]
 
 
+def test_a_failed_ray_write_leaves_no_partial_output_a_complete_one_replaces_it(tmp_path) -> None:
+    from civility.batch.ray import _complete_or_absent
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.parquet").write_text("from an earlier run")
+    with pytest.raises(RuntimeError), _complete_or_absent(str(out)) as into:
+        Path(into).mkdir()
+        (Path(into) / "part-0.parquet").write_text("half")
+        raise RuntimeError("killed")
+    assert [p.name for p in out.iterdir()] == ["stale.parquet"]
+    assert not (tmp_path / "out.civility-tmp").exists()
+    with _complete_or_absent(str(out)) as into:
+        Path(into).mkdir()
+        (Path(into) / "part-0.parquet").write_text("whole")
+    assert [p.name for p in out.iterdir()] == ["part-0.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 SCRIPT = textwrap.dedent("""
     import json, sys
     import ray

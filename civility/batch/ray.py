@@ -123,10 +123,15 @@ class RayEngine:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = progress
+        # One actor per CPU of the cluster (or per core here). Not an autoscaling pool: one
+        # starting from a single actor did not grow on a small job (thousands of comments),
+        # leaving a two-node cluster half idle. Actors that hold every CPU would starve the
+        # read tasks (a deadlock seen on a 2-CPU cluster), so the input is read, numbered and
+        # cut into blocks first, in a run of its own, before any actor starts.
         if job.workers:
-            actors: int | tuple[int, int] = job.workers
+            actors = job.workers
         elif self.address:
-            actors = (1, max(1, int(ray.cluster_resources().get("CPU", 1))))
+            actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
         else:
             actors = local_cores
         model = job.model or os.environ.get("CIVILITY_MODEL")
@@ -145,8 +150,14 @@ class RayEngine:
         # An actor pool may hand batches back out of order even with preserve_order (Ray
         # makes no promise for actors), so every row carries its position and the output is
         # sorted on it.
+        # Ray Data reads a small input (thousands of comments are a few MB) as one block, and
+        # zip joins blocks; one block goes to one actor while the rest of the cluster idles.
+        # Blocks of about a chunk, at most a few per actor, spread the work (and keep the final
+        # sort's partitions few).
+        blocks = max(1, min(-(-total // job.chunk_rows), 4 * actors))
         positions = ray.data.range(total).rename_columns({"id": ROW})
-        scored = ray.data.read_parquet(job.input, columns=wanted).zip(positions).map_batches(
+        rows = ray.data.read_parquet(job.input, columns=wanted).zip(positions)
+        scored = rows.repartition(blocks).materialize().map_batches(
             ScoreActor, fn_constructor_kwargs={"columns": columns, "model": model,
                                               "policy": job.policy, "screen": job.screen,
                                               "omit": job.omit},
@@ -164,7 +175,7 @@ class RayEngine:
                     bad.write_json(into, mode=overwrite)
         return Summary(scored=total - n_bad, rejected=n_bad, scored_now=total - n_bad,
                        seconds=time.monotonic() - started,
-                       workers_used=actors if isinstance(actors, int) else actors[1],
+                       workers_used=actors,
                        rejects_path=job.rejects if n_bad else None)
 
 
