@@ -44,7 +44,7 @@ from civility.store.models import (
     SiteRulesRow,
     WebhookDelivery,
 )
-from civility.store.queries.decisions import _decide_many
+from civility.store.queries.decisions import Decidable, _decide_many
 from civility.store.queries.records import _as_utc
 
 #: How an author listing can be narrowed (besides a name search).
@@ -291,10 +291,15 @@ def apply_rules(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
     if not pairs:
         return []
     now = now or datetime.now(UTC)
-    where = {cid: (site, author) for cid, site, author in db.execute(
-        select(CommentRow.id, CommentRow.site_id, CommentRow.author)
-        .where(CommentRow.id.in_([cid for cid, _ in pairs])))}
-    rules = rules_for_sites(db, {site for site, _ in where.values()})
+    where: dict[int, tuple[int, str | None]] = {}
+    rules: dict[int, SiteRules] = {}
+    for cid, site, author, row in db.execute(  # one read: the comments and their sites' rules
+            select(CommentRow.id, CommentRow.site_id, CommentRow.author, SiteRulesRow)
+            .outerjoin(SiteRulesRow, SiteRulesRow.site_id == CommentRow.site_id)
+            .where(CommentRow.id.in_([cid for cid, _ in pairs]))):
+        where[cid] = (site, author)
+        if site not in rules:
+            rules[site] = _rules(row)
     keys = {(site, author) for site, author in where.values() if author}
     rows = _author_rows(db, keys)
     counting = {k for k in keys if rules[k[0]].new_author_approvals}
@@ -414,7 +419,7 @@ def _action_info(row: AuthorActionRow) -> AuthorActionInfo:
                             dict(row.details or {}), row.created_at)
 
 
-def after_rejections(db: Session, comments: Sequence[CommentRow], now: datetime) -> None:
+def after_rejections(db: Session, comments: Sequence[Decidable], now: datetime) -> None:
     """Premoderate the authors of just-rejected comments whose rejection rate now reaches
     their site's limit (:func:`civility.authors.rate_reason`), in the caller's transaction.
 

@@ -76,15 +76,15 @@ async def submit_comments(body: SubmitRequest, request: Request,
     def accept() -> tuple[list[q.Accepted], int | None, str | None]:
         with store.writing() as db:
             article_id, article_text = None, None
-            if body.article is not None:
+            info = (q.article_by_external(db, site_id, body.article_id)
+                    if body.article is None and body.article_id is not None else None)
+            if info is not None:  # a known article: one read gives its id and its text
+                article_id, article_text = info.id, info.text
+            elif body.article is not None or body.article_id is not None:
                 a = body.article
-                article_id = q.upsert_article(db, site_id, a.id, title=a.title, url=a.url,
-                                              text=a.text)
-            elif body.article_id is not None:
-                info = q.article_by_external(db, site_id, body.article_id)
-                article_id = (info.id if info else
-                              q.upsert_article(db, site_id, body.article_id))
-            if article_id is not None:
+                article_id = (q.upsert_article(db, site_id, a.id, title=a.title, url=a.url,
+                                               text=a.text) if a is not None else
+                              q.upsert_article(db, site_id, str(body.article_id)))
                 article_text = q.article_text(db, article_id)
             return q.accept_comments(db, site_id, new, article_id), article_id, article_text
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from civility.store.chain import GENESIS, ChainEntry, ChainReport, entry_hash
 from civility.store.chain import verify as verify_chain
@@ -31,54 +32,87 @@ from civility.store.queries.records import ACTIONS, AuditEntry, AuditPage, Decis
 # --------------------------------------------------------------------------- decisions
 
 
+class Decidable(Protocol):
+    """What a decision needs of a comment: an ORM ``CommentRow`` or a row read by columns."""
+
+    id: int
+    site_id: int
+    external_id: str
+    article_id: int | None
+    author: str | None
+    status: str
+
+
 def _decide(db: Session, comment: CommentRow, action: str, *, source: str, actor: str,
-            reason: str, extra: dict[str, Any] | None = None) -> Decision:
+            reason: str, extra: dict[str, Any] | None = None) -> DecisionRecord:
     return _decide_many(db, [(comment, action, actor, reason, extra)], source=source)[0]
 
 
-def _decide_many(db: Session,
-                 items: Sequence[tuple[CommentRow, str, str, str, dict[str, Any] | None]], *,
-                 source: str, now: datetime | None = None) -> list[Decision]:
-    """Decision rows, comment statuses, audit entries (humans) and webhook outbox rows."""
+_decisions, _comments, _sites, _articles, _outbox = (
+    Decision.__table__, CommentRow.__table__, Site.__table__, Article.__table__,
+    WebhookDelivery.__table__)
+# Built once: Core statements on the tables (no ORM entities to load, nothing to flush), the
+# server's hot path runs these once per micro-batch.
+_INSERT_DECISIONS = insert(_decisions).returning(_decisions.c.id, sort_by_parameter_order=True)
+_SET_STATUS = (update(_comments).where(_comments.c.id == bindparam("cid"))
+               .values(status=bindparam("action")))
+_HOOKED_SITES = select(_sites.c.id).where(_sites.c.id.in_(bindparam("ids", expanding=True)),
+                                          _sites.c.webhook_url.is_not(None))
+_ARTICLE_IDS = select(_articles.c.id, _articles.c.external_id).where(
+    _articles.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _decide_many(db: Session, items: Sequence[tuple[Decidable, str, str, str,
+                                                    dict[str, Any] | None]], *,
+                 source: str, now: datetime | None = None) -> list[DecisionRecord]:
+    """Decision rows, comment statuses, audit entries (humans) and webhook outbox rows, in
+    the caller's transaction: Core statements, one per table for the whole batch."""
     for _, action, *_rest in items:
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
     if not items:
         return []
     now = now or datetime.now(UTC)
-    rows = [Decision(comment_id=c.id, source=source, action=action, reason=reason, actor=actor,
-                     created_at=now) for c, action, actor, reason, _ in items]
-    db.add_all(rows)
+    db.flush()  # ORM changes the caller made go out before the Core statements below
+    ids = list(db.scalars(_INSERT_DECISIONS, [
+        {"comment_id": c.id, "source": source, "action": action, "reason": reason,
+         "actor": actor, "created_at": now} for c, action, actor, reason, _ in items]))
     previous = [c.status for c, *_ in items]
+    db.execute(_SET_STATUS, [{"cid": c.id, "action": action} for c, action, *_ in items])
     for c, action, *_ in items:
-        c.status = action
-    db.flush()
-    sites = {s.id: s for s in db.scalars(select(Site).where(
-        Site.id.in_({c.site_id for c, *_ in items}), Site.webhook_url.is_not(None)))}
-    article_ids = {c.article_id for c, *_ in items if c.article_id and c.site_id in sites}
-    articles = dict(db.execute(select(Article.id, Article.external_id)
-                               .where(Article.id.in_(article_ids))).all()) if article_ids else {}
-    for row, prev, (c, action, actor, reason, extra) in zip(rows, previous, items, strict=True):
+        if isinstance(c, CommentRow):  # keep a loaded row true to what was just written
+            set_committed_value(c, "status", action)
+        else:
+            c.status = action
+    hooked = set(db.scalars(_HOOKED_SITES, {"ids": list({c.site_id for c, *_ in items})}))
+    article_ids = {c.article_id for c, *_ in items if c.article_id and c.site_id in hooked}
+    articles = dict(db.execute(_ARTICLE_IDS, {"ids": list(article_ids)}).all()
+                    ) if article_ids else {}
+    outbox = []
+    for did, prev, (c, action, actor, reason, extra) in zip(ids, previous, items, strict=True):
         if source == "human":
             audit(db, actor, "comment.decision", "comment", c.external_id,
                   {"comment_id": c.id, "action": action, "reason": reason, "previous": prev},
                   site_id=c.site_id)
-        site = sites.get(c.site_id)
-        if site is not None:
-            db.add(WebhookDelivery(site_id=site.id, event="comment.decision", payload={
+        if c.site_id in hooked:
+            outbox.append({"site_id": c.site_id, "event": "comment.decision", "payload": {
                 "event": "comment.decision",
                 "comment": {"id": c.external_id, "status": action,
                             "article_id": articles.get(c.article_id)},
-                "decision": {"id": row.id, "source": source, "action": action,
+                "decision": {"id": did, "source": source, "action": action,
                              "reason": reason, "actor": actor, "created_at": now.isoformat(),
                              **(extra or {})},
-            }, attempts=0, next_attempt_at=now, failed=False, last_error=""))
+            }, "attempts": 0, "next_attempt_at": now, "failed": False, "last_error": "",
+                "created_at": now})
+    if outbox:
+        db.execute(insert(_outbox), outbox)
     rejected = [c for c, action, *_ in items if action == "reject" and c.author]
     if rejected:  # a site's rejection-rate rule may now premoderate their authors
         from civility.store.authors import after_rejections
 
         after_rejections(db, rejected, now)
-    return rows
+    return [DecisionRecord(did, c.id, source, action, reason, actor, now)
+            for did, (c, action, actor, reason, _) in zip(ids, items, strict=True)]
 
 
 def record_decision(db: Session, comment_id: int, action: str, *, actor: str, reason: str = "",
@@ -87,9 +121,9 @@ def record_decision(db: Session, comment_id: int, action: str, *, actor: str, re
     comment = db.get(CommentRow, comment_id)
     if comment is None:
         raise NotFound(f"no comment with id {comment_id}")
-    row = _decide(db, comment, action, source=source, actor=actor, reason=reason)
+    record = _decide(db, comment, action, source=source, actor=actor, reason=reason)
     db.commit()
-    return _decision_record(row)
+    return record
 
 
 def record_decisions(db: Session, comment_ids: Iterable[int], action: str, *, actor: str,
@@ -104,10 +138,10 @@ def record_decisions(db: Session, comment_ids: Iterable[int], action: str, *, ac
     missing = [i for i in ids if i not in comments]
     if missing:
         raise NotFound(f"no comment with id {missing[0]}")
-    rows = _decide_many(db, [(comments[i], action, actor, reason, None) for i in ids],
-                        source="human")
+    records = _decide_many(db, [(comments[i], action, actor, reason, None) for i in ids],
+                           source="human")
     db.commit()
-    return [_decision_record(r) for r in rows]
+    return records
 
 
 def _decision_record(row: Decision) -> DecisionRecord:

@@ -5,12 +5,13 @@ queue the scorer claims from (with retries and giving up).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, exists, insert, or_, select, update
+from sqlalchemy import bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from civility.records import Verdict, rounded_scores
 from civility.store.models import (
@@ -111,41 +112,33 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
     atomically (PostgreSQL's row locks make a concurrent claim wait and then see the winner's
     scoring; SQLite has one writer at a time).
 
-    One statement per table for the whole batch: the server calls this once per micro-batch,
-    so its cost is shared by every request in it. The comments are read without their
-    article (the decision needs only its id), and each comment's row is updated once (its
-    scoring, its error and its status together, in ``_decide_many``'s flush).
+    One Core statement per table for the whole batch (no ORM objects: they cost as much CPU
+    as the database): the server calls this once per micro-batch, so its cost is shared by
+    every request in it.
     """
     verdicts: dict[int, Verdict] = {}
     for cid, v in pairs:
         verdicts.setdefault(cid, v)  # a comment listed twice keeps its first verdict
     if not verdicts:
         return []
-    unscored = [] if rescore else [CommentRow.scoring_id.is_(None)]
-    claimed = set(db.scalars(
-        update(CommentRow).where(CommentRow.id.in_(list(verdicts)), *unscored)
-        .values(scoring_id=-1).returning(CommentRow.id)
-        .execution_options(synchronize_session=False)))
+    claim = _CLAIM if rescore else _CLAIM_UNSCORED
+    claimed = list(db.scalars(claim, {"ids": list(verdicts)}))
     if not claimed:
         db.rollback()
         return []
-    human = exists().where(Decision.comment_id == CommentRow.id, Decision.source == "human")
-    comments: dict[int, CommentRow] = {}
+    comments: dict[int, _Scored] = {}
     human_decided: set[int] = set()
-    for row, by_human in db.execute(
-            select(CommentRow, human).where(CommentRow.id.in_(claimed))
-            .options(lazyload(CommentRow.article))
-            .execution_options(populate_existing=True)):
-        comments[row.id] = row
+    for cid, site, external, article, author, status, by_human in db.execute(
+            _CLAIMED, {"ids": claimed}):
+        comments[cid] = _Scored(cid, site, external, article, author, status)
         if by_human:
-            human_decided.add(row.id)
+            human_decided.add(cid)
     todo = [(cid, v) for cid, v in verdicts.items() if cid in comments]
     now = datetime.now(UTC)
-    scoring_ids = list(db.scalars(  # one INSERT ... RETURNING for the batch
-        insert(Scoring).returning(Scoring.id, sort_by_parameter_order=True),
-        [{"comment_id": cid, "model_version": v.model_version, "policy": policy,
-          "decision": v.decision, "reasons": list(v.reasons), "created_at": now,
-          "language": v.language} for cid, v in todo]))
+    scoring_ids = list(db.scalars(_INSERT_SCORINGS, [  # one INSERT ... RETURNING for the batch
+        {"comment_id": cid, "model_version": v.model_version, "policy": policy,
+         "decision": v.decision, "reasons": list(v.reasons), "created_at": now,
+         "language": v.language} for cid, v in todo]))
     attrs, targets, spans = [], [], []
     for sid, (cid, v) in zip(scoring_ids, todo, strict=True):
         attrs += [{"scoring_id": sid, "attribute": a, "comment_id": cid, "value": float(p)}
@@ -156,18 +149,46 @@ def store_verdicts(db: Session, pairs: Sequence[tuple[int, Verdict]], *, policy:
         spans += [{"scoring_id": sid, "comment_id": cid, "attribute": x.attribute,
                    "start": x.start, "end": x.end, "text": x.text, "score": float(x.score)}
                   for x in v.spans]
-        comments[cid].scoring_id = sid
-        comments[cid].score_error = ""
-    with db.no_autoflush:  # the comments' changes go out with their status, below
-        for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
-            if rows:
-                db.execute(insert(model.__table__), rows)
+    db.execute(_SET_SCORING, [{"cid": cid, "sid": sid}
+                              for sid, (cid, _) in zip(scoring_ids, todo, strict=True)])
+    for model, rows in ((AttributeScore, attrs), (TargetRow, targets), (SpanRow, spans)):
+        if rows:
+            db.execute(insert(model.__table__), rows)
     decided = [(comments[cid], v) for cid, v in todo if cid not in human_decided]
     _decide_many(db, [(c, v.decision, v.model_version or "model", "; ".join(v.reasons),
                        {"attributes": rounded_scores(v.attributes)})
                       for c, v in decided], source="model", now=now)
     db.commit()
     return [cid for cid, _ in todo]
+
+
+@dataclass(slots=True)
+class _Scored:
+    """A claimed comment as a decision needs it (read by columns: no ORM object to track)."""
+
+    id: int
+    site_id: int
+    external_id: str
+    article_id: int | None
+    author: str | None
+    status: str
+
+
+_comments = CommentRow.__table__
+_ids = bindparam("ids", expanding=True)
+# Built once: Core statements on the tables, run once per micro-batch by the server.
+_CLAIM = (update(_comments).where(_comments.c.id.in_(_ids)).values(scoring_id=-1)
+          .returning(_comments.c.id))
+_CLAIM_UNSCORED = _CLAIM.where(_comments.c.scoring_id.is_(None))
+_CLAIMED = select(_comments.c.id, _comments.c.site_id, _comments.c.external_id,
+                  _comments.c.article_id, _comments.c.author, _comments.c.status,
+                  exists().where(Decision.__table__.c.comment_id == _comments.c.id,
+                                 Decision.__table__.c.source == "human")
+                  ).where(_comments.c.id.in_(_ids))
+_INSERT_SCORINGS = insert(Scoring.__table__).returning(Scoring.__table__.c.id,
+                                                      sort_by_parameter_order=True)
+_SET_SCORING = (update(_comments).where(_comments.c.id == bindparam("cid"))
+                .values(scoring_id=bindparam("sid"), score_error=""))
 
 
 def _unscored_since(stale_before: datetime) -> list[Any]:
