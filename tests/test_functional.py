@@ -124,3 +124,17 @@ def test_a_threshold_fitted_on_validation_is_the_best_cut_and_prefers_even_odds_
     assert fit_threshold(y, p) == 0.5  # every cut in (0.3, 0.7] separates them: nearest 0.5
     shifted = np.array([0.1, 0.2, 0.62, 0.66, 0.8, 0.9])
     assert fit_threshold(y, shifted) == 0.63
+
+
+def test_the_failures_reported_never_include_a_held_out_case():
+    from civility.records import Verdict
+
+    negated = [c for c in suite() if c.functionality == "negated_hate"]
+    # Held-out cases first, so that a report of the first failures would meet them first.
+    cases = [c for c in negated if c.held_out][:6] + [c for c in negated if not c.held_out][:3]
+    verdicts = [Verdict(id=str(i), text=c.text, attributes={}, targets=(), spans=(),
+                        decision="reject", reasons=(), model_version="test")
+                for i, c in enumerate(cases)]
+    (score,) = functional.score_suite(cases, verdicts)
+    assert score.correct == 0 and score.n == 9
+    assert sorted(score.failures) == sorted(f"reject: {c.text}" for c in cases[6:])
