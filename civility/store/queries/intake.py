@@ -36,7 +36,7 @@ def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
     ids = [c.external_id for c in comments]
     existing = _existing(db, site_id, ids)
     out: list[Accepted] = []
-    new_rows: list[tuple[int, CommentRow]] = []
+    new_rows: list[tuple[int, dict[str, Any]]] = []
     now = datetime.now(UTC)
     for i, c in enumerate(comments):
         if c.external_id in existing:
@@ -44,16 +44,17 @@ def accept_comments(db: Session, site_id: int, comments: Sequence[NewComment],
         row = _new_row(site_id, c, article_id, now)
         existing[c.external_id] = (-1, "pending")  # store a repeat inside one request once
         new_rows.append((i, row))
+    new_ids: list[int] = []
     if new_rows:
-        db.add_all([r for _, r in new_rows])
-        try:
+        try:  # one INSERT ... RETURNING (Core: no ORM objects to flush and track)
+            new_ids = list(db.scalars(_INSERT_COMMENTS, [r for _, r in new_rows]))
             db.commit()
         except IntegrityError:  # a concurrent request stored some of them first: go one by one
             db.rollback()
             return _accept_one_by_one(db, site_id, comments, article_id)
-    created = {r.external_id for _, r in new_rows}
+    created = {r["external_id"] for _, r in new_rows}
     # All new (the usual case): their ids are known from the insert, nothing to read again.
-    final = ({r.external_id: (r.id, "pending") for _, r in new_rows}
+    final = ({r["external_id"]: (i, "pending") for i, (_, r) in zip(new_ids, new_rows, strict=True)}
              if len(created) == len(set(ids)) else _existing(db, site_id, ids))
     for c in comments:
         cid, status = final[c.external_id]
@@ -71,11 +72,11 @@ def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment]
             cid, status = found[c.external_id]
             out.append(Accepted(cid, c.external_id, False, status))
             continue
-        row = _new_row(site_id, c, article_id, datetime.now(UTC))
-        db.add(row)
         try:
+            cid = db.execute(_INSERT_COMMENT, _new_row(site_id, c, article_id,
+                                                       datetime.now(UTC))).scalar_one()
             db.commit()
-            out.append(Accepted(row.id, c.external_id, True, "pending"))
+            out.append(Accepted(cid, c.external_id, True, "pending"))
         except IntegrityError:
             db.rollback()
             cid, status = _existing(db, site_id, [c.external_id])[c.external_id]
@@ -83,20 +84,20 @@ def _accept_one_by_one(db: Session, site_id: int, comments: Sequence[NewComment]
     return out
 
 
-def _new_row(site_id: int, c: NewComment, article_id: int | None, now: datetime) -> CommentRow:
-    """A pending comment; its submitter's scoring is attempt 1 (the lease starts now)."""
-    return CommentRow(site_id=site_id, external_id=c.external_id, article_id=article_id,
-                      author=c.author, text=c.text, created_at=c.created_at or now,
-                      received_at=now, status="pending", score_attempts=1,
-                      score_claimed_at=now, score_error="", origin=c.origin, queued=c.queued)
+def _new_row(site_id: int, c: NewComment, article_id: int | None, now: datetime
+             ) -> dict[str, Any]:
+    """A pending comment's columns; its submitter's scoring is attempt 1 (the lease starts
+    now)."""
+    return {"site_id": site_id, "external_id": c.external_id, "article_id": article_id,
+            "author": c.author, "text": c.text, "created_at": c.created_at or now,
+            "received_at": now, "status": "pending", "score_attempts": 1,
+            "score_claimed_at": now, "score_error": "", "origin": c.origin, "queued": c.queued}
 
 
 def _existing(db: Session, site_id: int, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
     if not external_ids:
         return {}
-    rows = db.execute(select(CommentRow.external_id, CommentRow.id, CommentRow.status)
-                      .where(CommentRow.site_id == site_id,
-                             CommentRow.external_id.in_(set(external_ids))))
+    rows = db.execute(_EXISTING, {"site": site_id, "ext": list(set(external_ids))})
     return {e: (i, s) for e, i, s in rows}
 
 
@@ -187,6 +188,11 @@ _CLAIMED = select(_comments.c.id, _comments.c.site_id, _comments.c.external_id,
                   ).where(_comments.c.id.in_(_ids))
 _INSERT_SCORINGS = insert(Scoring.__table__).returning(Scoring.__table__.c.id,
                                                       sort_by_parameter_order=True)
+_INSERT_COMMENTS = insert(_comments).returning(_comments.c.id, sort_by_parameter_order=True)
+_INSERT_COMMENT = insert(_comments).returning(_comments.c.id)
+_EXISTING = select(_comments.c.external_id, _comments.c.id, _comments.c.status).where(
+    _comments.c.site_id == bindparam("site"),
+    _comments.c.external_id.in_(bindparam("ext", expanding=True)))
 _SET_SCORING = (update(_comments).where(_comments.c.id == bindparam("cid"))
                 .values(scoring_id=bindparam("sid"), score_error=""))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,9 +71,16 @@ def upsert_article(db: Session, site_id: int, external_id: str, *, title: str | 
 
 
 def article_by_external(db: Session, site_id: int, external_id: str) -> ArticleInfo | None:
-    row = db.scalar(select(Article).where(Article.site_id == site_id,
-                                          Article.external_id == external_id))
-    return None if row is None else _article_info(row)
+    row = db.execute(_ARTICLE_BY_EXTERNAL, {"site": site_id, "ext": external_id}).first()
+    return None if row is None else ArticleInfo(*row)
+
+
+_articles = Article.__table__
+#: Built once, on the table (no ORM object): every submit naming a known article runs it.
+_ARTICLE_BY_EXTERNAL = select(_articles.c.id, _articles.c.external_id, _articles.c.title,
+                              _articles.c.url, _articles.c.text, _articles.c.created_at
+                              ).where(_articles.c.site_id == bindparam("site"),
+                                      _articles.c.external_id == bindparam("ext"))
 
 
 def article_by_external_any(db: Session, external_id: str) -> ArticleInfo | None:
