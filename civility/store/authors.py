@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy import Row, and_, bindparam, case, func, or_, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -175,7 +175,7 @@ def _iso(value: datetime | None) -> str | None:
 # --------------------------------------------------------------------------- site rules
 
 
-def _rules(row: SiteRulesRow | None) -> SiteRules:
+def _rules(row: SiteRulesRow | Row[Any] | None) -> SiteRules:
     if row is None:
         return SiteRules()
     return SiteRules(new_author_approvals=row.new_author_approvals,
@@ -283,6 +283,18 @@ def _counts(db: Session, keys: set[tuple[int, str]], *, statuses: Sequence[str] 
     return out
 
 
+_c, _r = CommentRow.__table__, SiteRulesRow.__table__
+#: Built once, on the tables (no ORM objects): the server runs it once per micro-batch. A row
+#: has the rule columns by their names, as a SiteRulesRow has them (:func:`_rules`).
+_COMMENTS_WITH_RULES = (
+    select(_c.c.id, _c.c.site_id, _c.c.author, _r.c.site_id.label("rules_site"),
+           *(_r.c[name] for name in ("new_author_approvals", "rejection_rate",
+                                     "rejection_window_days", "rejection_min_comments",
+                                     "hold_links", "banned_words", "suspect_words")))
+    .select_from(_c.outerjoin(_r, _r.c.site_id == _c.c.site_id))
+    .where(_c.c.id.in_(bindparam("ids", expanding=True))))
+
+
 def apply_rules(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
                 now: datetime | None = None) -> list[tuple[int, Verdict]]:
     """The verdicts of stored comments adjusted for their sites' rules and their authors'
@@ -293,13 +305,10 @@ def apply_rules(db: Session, pairs: Sequence[tuple[int, Verdict]], *,
     now = now or datetime.now(UTC)
     where: dict[int, tuple[int, str | None]] = {}
     rules: dict[int, SiteRules] = {}
-    for cid, site, author, row in db.execute(  # one read: the comments and their sites' rules
-            select(CommentRow.id, CommentRow.site_id, CommentRow.author, SiteRulesRow)
-            .outerjoin(SiteRulesRow, SiteRulesRow.site_id == CommentRow.site_id)
-            .where(CommentRow.id.in_([cid for cid, _ in pairs]))):
-        where[cid] = (site, author)
-        if site not in rules:
-            rules[site] = _rules(row)
+    for row in db.execute(_COMMENTS_WITH_RULES, {"ids": [cid for cid, _ in pairs]}):
+        where[row.id] = (row.site_id, row.author)  # one read: comments and their sites' rules
+        if row.site_id not in rules:
+            rules[row.site_id] = _rules(row if row.rules_site is not None else None)
     keys = {(site, author) for site, author in where.values() if author}
     rows = _author_rows(db, keys)
     counting = {k for k in keys if rules[k[0]].new_author_approvals}
