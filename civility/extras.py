@@ -19,7 +19,6 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "psycopg": "server",
     "prometheus_client": "server",
     "httpx": "server",
-    "jinja2": "server",
     "multipart": "server",
     "python_multipart": "server",
     "pydantic_settings": "server",

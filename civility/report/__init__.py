@@ -14,8 +14,9 @@ on millions of scored lines needs little memory. Building the HTML
 (:func:`build_report`) is a pure function of those stats. All user text is
 escaped; the file loads nothing from the network (no scripts, fonts or images).
 
-The package: ``stats`` (reading and counting), ``headline`` (the prose), ``html`` (the page,
-styled by ``report.css``) and ``command`` (the click command).
+The package: ``stats`` (reading and counting), ``headline`` (the prose), ``html`` (plain
+values for the Jinja template ``report.html.j2``, which escapes all user text and inlines
+``report.css``) and ``command`` (the click command).
 """
 
 from __future__ import annotations
